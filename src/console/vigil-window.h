@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "vigil-engine.h"
+
+G_BEGIN_DECLS
+
+#define VIGIL_TYPE_WINDOW (vigil_window_get_type ())
+G_DECLARE_FINAL_TYPE (VigilWindow, vigil_window, VIGIL, WINDOW, AdwApplicationWindow)
+
+VigilWindow *vigil_window_new        (GtkApplication *application,
+                                      VigilEngine    *engine);
+
+VigilEngine *vigil_window_get_engine (VigilWindow    *self);
+
+/* Presents the About window, transient for @self. The application's
+ * app.about action calls this on its active window. */
+void         vigil_window_show_about (VigilWindow    *self);
+
+G_END_DECLS

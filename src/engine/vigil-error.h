@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VIGIL_ERROR (vigil_error_quark ())
+
+/* One code per way a request can fail; the API maps each to an HTTP status
+ * in one place (vigil-api-json.c). */
+typedef enum
+{
+  VIGIL_ERROR_FAILED,
+  VIGIL_ERROR_INVALID_INPUT,
+  VIGIL_ERROR_NOT_FOUND,
+  VIGIL_ERROR_CONFLICT,
+  VIGIL_ERROR_UNAUTHORIZED,
+  VIGIL_ERROR_FORBIDDEN,
+  VIGIL_ERROR_RATE_LIMITED,
+  VIGIL_ERROR_BUSY,
+  VIGIL_ERROR_DATABASE,
+  VIGIL_ERROR_SCHEMA_TOO_NEW,
+  VIGIL_ERROR_CLOSED,
+} VigilError;
+
+GQuark vigil_error_quark (void);
+
+G_END_DECLS
