@@ -8,16 +8,16 @@
 #include "vigil-api-json.h"
 #include "vigil-api-routes.h"
 
-static void
-add_database_status (JsonBuilder *builder,
-                     VigilStore  *store,
-                     gboolean    *healthy)
+/* Probed before anything is written, so that "status" can lead the reply
+ * and tell the truth about the database. */
+static JsonNode *
+database_status (VigilStore *store,
+                 gboolean   *healthy)
 {
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GError) error = NULL;
 
-  json_builder_set_member_name (builder, "database");
   json_builder_begin_object (builder);
-
   if (store == NULL || !vigil_store_ping (store, &error))
     {
       *healthy = FALSE;
@@ -28,6 +28,7 @@ add_database_status (JsonBuilder *builder,
     }
   else
     {
+      *healthy = TRUE;
       json_builder_set_member_name (builder, "status");
       json_builder_add_string_value (builder, "ok");
       json_builder_set_member_name (builder, "engine");
@@ -39,8 +40,9 @@ add_database_status (JsonBuilder *builder,
       json_builder_set_member_name (builder, "pending_writes");
       json_builder_add_int_value (builder, vigil_store_get_pending_writes (store));
     }
-
   json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
 }
 
 static void
@@ -54,7 +56,8 @@ health_cb (SoupServer        *soup_server,
   VigilEngine *engine = vigil_server_get_engine (server);
   VigilMetrics *metrics = vigil_engine_get_metrics (engine);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  gboolean healthy = TRUE;
+  g_autoptr(JsonNode) database = NULL;
+  gboolean healthy;
 
   if (!g_str_equal (path, "/health") && !g_str_equal (path, "/health/"))
     {
@@ -64,7 +67,11 @@ health_cb (SoupServer        *soup_server,
   if (!vigil_api_require_method (msg, SOUP_METHOD_GET, NULL))
     return;
 
+  database = database_status (vigil_engine_get_store (engine), &healthy);
+
   json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, healthy ? "healthy" : "unhealthy");
   json_builder_set_member_name (builder, "service");
   json_builder_add_string_value (builder, "Vigil");
   json_builder_set_member_name (builder, "version");
@@ -77,9 +84,8 @@ health_cb (SoupServer        *soup_server,
   json_builder_add_int_value (builder, vigil_metrics_get_monitor_connections (metrics));
   json_builder_set_member_name (builder, "active_sessions");
   json_builder_add_int_value (builder, vigil_metrics_get_active_sessions (metrics));
-  add_database_status (builder, vigil_engine_get_store (engine), &healthy);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, healthy ? "healthy" : "unhealthy");
+  json_builder_set_member_name (builder, "database");
+  json_builder_add_value (builder, g_steal_pointer (&database));
   json_builder_end_object (builder);
 
   vigil_api_reply_builder (msg, healthy ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, builder);
