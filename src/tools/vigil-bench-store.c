@@ -170,14 +170,16 @@ measure_store (VigilStore *store,
  * event on the thread that received it. */
 static double
 measure_baseline (const char *path,
-                  guint       writes)
+                  guint       writes,
+                  gboolean    full_sync)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VigilDb) db = vigil_db_open (path, &error);
   gint64 start;
 
   if (db == NULL ||
-      !vigil_db_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", &error) ||
+      !vigil_db_exec (db, full_sync ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL"
+                                    : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", &error) ||
       !create_table (db, NULL, &error))
     g_error ("baseline: %s", error->message);
 
@@ -229,7 +231,7 @@ main (int   argc,
   baseline_path = g_build_filename (dir, "baseline.db", NULL);
   store_path = g_build_filename (dir, "store.db", NULL);
 
-  baseline = measure_baseline (baseline_path, (guint) writes);
+  baseline = measure_baseline (baseline_path, (guint) writes, full_sync);
 
   store = vigil_store_open (store_path, full_sync ? VIGIL_STORE_SYNC_FULL : VIGIL_STORE_SYNC_NORMAL, &error);
   if (store == NULL)
