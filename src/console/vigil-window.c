@@ -271,7 +271,7 @@ update_switchers (VigilWindow *self)
   /* libadwaita 1.2 hides the switcher of a one-page stack but leaves its
    * button focusable, an invisible Tab stop; so bind the switchers only
    * when there is something to switch between. */
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->pages)) > 0)
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->pages)) > 1)
     stack = self->view_stack;
 
   if (adw_view_switcher_title_get_stack (self->switcher_title) != stack)
