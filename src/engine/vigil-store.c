@@ -306,6 +306,28 @@ vigil_store_get_reader (VigilStore *self)
   return self->reader;
 }
 
+VigilDb *
+vigil_store_open_reader (VigilStore  *self,
+                         GError     **error)
+{
+  g_autoptr(VigilDb) db = NULL;
+
+  g_return_val_if_fail (VIGIL_IS_STORE (self), NULL);
+
+  if (self->closed)
+    {
+      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_CLOSED, "The store is closed");
+      return NULL;
+    }
+
+  db = vigil_db_open (self->path, error);
+  if (db == NULL || !configure_connection (db, self->sync, error) ||
+      !vigil_db_exec (db, "PRAGMA query_only = ON", error))
+    return NULL;
+
+  return g_steal_pointer (&db);
+}
+
 void
 vigil_store_write_async (VigilStore          *self,
                          VigilStoreWriteFunc  func,

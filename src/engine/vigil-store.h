@@ -44,6 +44,11 @@ const char *vigil_store_get_journal_mode   (VigilStore           *self);
  * the writer commits. */
 VigilDb    *vigil_store_get_reader         (VigilStore           *self);
 
+/* A new read connection for a worker thread (long scans that must not run
+ * on the main context). The caller frees it on that thread. */
+VigilDb    *vigil_store_open_reader        (VigilStore           *self,
+                                            GError              **error);
+
 /* Queues @func for the writer thread. @callback runs on the thread-default
  * main context of the caller once the write's transaction has committed
  * (or failed). */
