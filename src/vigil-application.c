@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 
 #include "vigil-application.h"
+#include "vigil-create-admin.h"
 #include "vigil-engine.h"
 #include "vigil-server.h"
 #include "vigil-window.h"
@@ -21,7 +22,7 @@ struct _VigilApplication
   GSettings      *settings;    /* NULL when the schema is not installed */
   char           *listen_address;
   char           *data_dir;
-  VigilStoreSync  sync;
+  VigilEngineOptions engine_options;
 
   VigilEngine    *engine;
   VigilServer    *server;
@@ -38,6 +39,9 @@ static const GOptionEntry option_entries[] = {
     N_("Address and port to serve the API on (default 127.0.0.1:8000)"), N_("ADDR:PORT") },
   { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Directory for the database and logs (default $XDG_DATA_HOME/vigil)"), N_("DIR") },
+  { "create-admin", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Create an admin account (or promote the existing one) with the password read from standard input"),
+    N_("EMAIL") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
   { NULL }
@@ -74,8 +78,8 @@ resolve_configuration (VigilApplication *self,
     {
       listen = g_settings_get_string (self->settings, "listen-address");
       data_dir = g_settings_get_string (self->settings, "data-dir");
-      self->sync = g_settings_get_enum (self->settings, "store-synchronous") == VIGIL_STORE_SYNC_FULL
-                 ? VIGIL_STORE_SYNC_FULL : VIGIL_STORE_SYNC_NORMAL;
+      self->engine_options.sync = g_settings_get_enum (self->settings, "store-synchronous") == VIGIL_STORE_SYNC_FULL
+                                ? VIGIL_STORE_SYNC_FULL : VIGIL_STORE_SYNC_NORMAL;
     }
 
   if (g_variant_dict_lookup (options, "listen", "s", &self->listen_address))
@@ -97,7 +101,7 @@ static gboolean
 start_service (VigilApplication  *self,
                GError           **error)
 {
-  self->engine = vigil_engine_new (self->data_dir, self->sync, error);
+  self->engine = vigil_engine_new_with_options (self->data_dir, &self->engine_options, error);
   if (self->engine == NULL)
     return FALSE;
 
@@ -186,6 +190,14 @@ vigil_application_handle_local_options (GApplication *application,
 
   self->settings = load_settings ();
   resolve_configuration (self, options);
+
+  if (g_variant_dict_contains (options, "create-admin"))
+    {
+      g_autofree char *email = NULL;
+
+      g_variant_dict_lookup (options, "create-admin", "s", &email);
+      return vigil_create_admin_run (self->data_dir, &self->engine_options, email);
+    }
 
   if (g_variant_dict_contains (options, "headless"))
     return run_headless (self);
@@ -322,6 +334,7 @@ vigil_application_class_init (VigilApplicationClass *klass)
 static void
 vigil_application_init (VigilApplication *self)
 {
+  vigil_engine_options_init (&self->engine_options);
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Behavioral-authentication security console and server."));

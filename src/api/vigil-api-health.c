@@ -86,6 +86,9 @@ health_cb (SoupServer        *soup_server,
   json_builder_add_int_value (builder, vigil_metrics_get_active_sessions (metrics));
   json_builder_set_member_name (builder, "database");
   json_builder_add_value (builder, g_steal_pointer (&database));
+  /* Where the token-signing key lives: "keyring" or "file". */
+  json_builder_set_member_name (builder, "secrets");
+  json_builder_add_string_value (builder, vigil_auth_get_secret_backend (vigil_engine_get_auth (engine)));
   json_builder_end_object (builder);
 
   vigil_api_reply_builder (msg, healthy ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, builder);

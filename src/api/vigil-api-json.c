@@ -72,6 +72,8 @@ vigil_api_status_for_error (const GError *error)
       return SOUP_STATUS_FORBIDDEN;
     case VIGIL_ERROR_RATE_LIMITED:
       return VIGIL_HTTP_TOO_MANY_REQUESTS;
+    case VIGIL_ERROR_LOCKED:
+      return VIGIL_HTTP_LOCKED;
     case VIGIL_ERROR_BUSY:
     case VIGIL_ERROR_CLOSED:
       return SOUP_STATUS_SERVICE_UNAVAILABLE;
@@ -100,6 +102,8 @@ error_code_for_status (guint status)
       return "conflict";
     case VIGIL_HTTP_TOO_MANY_REQUESTS:
       return "rate_limited";
+    case VIGIL_HTTP_LOCKED:
+      return "locked";
     case SOUP_STATUS_SERVICE_UNAVAILABLE:
       return "unavailable";
     default:
@@ -108,10 +112,38 @@ error_code_for_status (guint status)
 }
 
 void
-vigil_api_reply_gerror (SoupServerMessage *msg,
-                        const GError      *error)
+vigil_api_reply_error_keyed (SoupServerMessage *msg,
+                             guint              status,
+                             const char        *error_code,
+                             const char        *key,
+                             const char        *text)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, error_code);
+  json_builder_set_member_name (builder, key);
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+
+  vigil_api_reply_builder (msg, status, builder);
+}
+
+void
+vigil_api_reply_gerror_keyed (SoupServerMessage *msg,
+                              const GError      *error,
+                              const char        *key)
 {
   guint status = vigil_api_status_for_error (error);
+  guint retry_after = error->domain == VIGIL_ERROR ? vigil_error_get_retry_after (error) : 0;
+
+  if (retry_after > 0)
+    {
+      g_autofree char *seconds = g_strdup_printf ("%u", retry_after);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", seconds);
+    }
 
   /* Internal failures are logged in full but answered vaguely: their text
    * can name files and queries a client has no business seeing. */
@@ -121,11 +153,18 @@ vigil_api_reply_gerror (SoupServerMessage *msg,
                  soup_server_message_get_method (msg),
                  g_uri_get_path (soup_server_message_get_uri (msg)),
                  error->message);
-      vigil_api_reply_error (msg, status, error_code_for_status (status), "Internal server error");
+      vigil_api_reply_error_keyed (msg, status, error_code_for_status (status), key, "Internal server error");
       return;
     }
 
-  vigil_api_reply_error (msg, status, error_code_for_status (status), error->message);
+  vigil_api_reply_error_keyed (msg, status, error_code_for_status (status), key, error->message);
+}
+
+void
+vigil_api_reply_gerror (SoupServerMessage *msg,
+                        const GError      *error)
+{
+  vigil_api_reply_gerror_keyed (msg, error, "detail");
 }
 
 gboolean
@@ -159,4 +198,37 @@ vigil_api_require_method (SoupServerMessage *msg,
   detail = g_strdup_printf ("Method %s is not allowed here", method);
   vigil_api_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", detail);
   return FALSE;
+}
+
+void
+vigil_api_builder_add_nullable_string (JsonBuilder *builder,
+                                       const char  *name,
+                                       const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+void
+vigil_api_builder_add_time (JsonBuilder *builder,
+                            const char  *name,
+                            gint64       at_us)
+{
+  g_autoptr(GDateTime) seconds = NULL;
+  g_autoptr(GDateTime) at = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_set_member_name (builder, name);
+  if (at_us <= 0 || (seconds = g_date_time_new_from_unix_utc (at_us / G_USEC_PER_SEC)) == NULL)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+
+  at = g_date_time_add (seconds, at_us % G_USEC_PER_SEC);
+  text = g_date_time_format_iso8601 (at);
+  json_builder_add_string_value (builder, text);
 }

@@ -25,7 +25,13 @@ vigil_db_set_error (VigilDb     *db,
                     GError     **error,
                     const char  *what)
 {
-  g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_DATABASE,
+  int code = db->handle ? sqlite3_extended_errcode (db->handle) : SQLITE_ERROR;
+
+  /* A uniqueness violation is the client's conflict, not a broken store;
+   * the message names the column ("UNIQUE constraint failed: users.phone"). */
+  g_set_error (error, VIGIL_ERROR,
+               code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY
+                 ? VIGIL_ERROR_CONFLICT : VIGIL_ERROR_DATABASE,
                "%s: %s", what,
                db->handle ? sqlite3_errmsg (db->handle) : "no connection");
 }

@@ -8,9 +8,13 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include <sodium.h>
+
+#include "vigil-auth-private.h"
 #include "vigil-data-lock.h"
 #include "vigil-engine.h"
 #include "vigil-error.h"
+#include "vigil-hasher.h"
 
 struct _VigilEngine
 {
@@ -21,6 +25,8 @@ struct _VigilEngine
   VigilDataLock *lock;
   VigilStore    *store;
   VigilMetrics  *metrics;
+  VigilClock    *clock;
+  VigilAuth     *auth;
 };
 
 G_DEFINE_FINAL_TYPE (VigilEngine, vigil_engine, G_TYPE_OBJECT)
@@ -32,6 +38,7 @@ vigil_engine_dispose (GObject *object)
 
   vigil_engine_shutdown (self);
   g_clear_object (&self->metrics);
+  g_clear_pointer (&self->clock, vigil_clock_unref);
 
   G_OBJECT_CLASS (vigil_engine_parent_class)->dispose (object);
 }
@@ -77,18 +84,103 @@ ensure_private_directory (const char  *path,
   return TRUE;
 }
 
+void
+vigil_engine_options_init (VigilEngineOptions *options)
+{
+  g_return_if_fail (options != NULL);
+
+  memset (options, 0, sizeof *options);
+  options->sync = VIGIL_STORE_SYNC_NORMAL;
+  options->secrets = VIGIL_SECRETS_AUTO;
+  options->mpin_length = 6;
+  options->mpin_max_attempts = 3;
+  options->mpin_lock_seconds = 15 * 60;
+  options->access_token_seconds = 15 * 60;
+  options->refresh_token_seconds = 7 * 24 * 60 * 60;
+  options->session_token_seconds = 8 * 60 * 60;
+  options->rate_limit_burst = 10;
+  options->rate_limit_per_minute = 10;
+  options->hash_opslimit = VIGIL_HASHER_DEFAULT_OPSLIMIT;
+  options->hash_memlimit = VIGIL_HASHER_DEFAULT_MEMLIMIT;
+}
+
 VigilEngine *
 vigil_engine_new (const char      *data_dir,
                   VigilStoreSync   sync,
                   GError         **error)
 {
+  VigilEngineOptions options;
+
+  vigil_engine_options_init (&options);
+  options.sync = sync;
+  return vigil_engine_new_with_options (data_dir, &options, error);
+}
+
+static gboolean
+check_options (const VigilEngineOptions  *options,
+               GError                   **error)
+{
+  if (options->mpin_length < 4 || options->mpin_length > 8)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
+                   "The MPIN length must be 4 to 8 digits, not %u", options->mpin_length);
+      return FALSE;
+    }
+  if (options->mpin_max_attempts == 0 || options->access_token_seconds == 0 ||
+      options->refresh_token_seconds == 0 || options->session_token_seconds == 0 ||
+      options->rate_limit_burst < 1 || options->rate_limit_per_minute <= 0)
+    {
+      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
+                           "Attempt limits, token lifetimes and rate limits must be positive");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static VigilAuthConfig
+auth_config_from_options (const VigilEngineOptions *options)
+{
+  VigilAuthConfig config = {
+    .mpin_length = options->mpin_length,
+    .mpin_max_attempts = options->mpin_max_attempts,
+    .mpin_lock_seconds = options->mpin_lock_seconds,
+    .access_token_seconds = options->access_token_seconds,
+    .refresh_token_seconds = options->refresh_token_seconds,
+    .session_token_seconds = options->session_token_seconds,
+    .rate_limit_burst = options->rate_limit_burst,
+    .rate_limit_per_minute = options->rate_limit_per_minute,
+    .hash_opslimit = options->hash_opslimit,
+    .hash_memlimit = options->hash_memlimit,
+  };
+
+  return config;
+}
+
+VigilEngine *
+vigil_engine_new_with_options (const char                *data_dir,
+                               const VigilEngineOptions  *options,
+                               GError                   **error)
+{
   g_autoptr(VigilEngine) self = NULL;
+  g_autoptr(GBytes) signing_key = NULL;
+  VigilSecretBackend backend;
+  VigilAuthConfig config;
 
   g_return_val_if_fail (data_dir != NULL && *data_dir != '\0', NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  if (sodium_init () < 0)
+    {
+      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "libsodium cannot be initialised");
+      return NULL;
+    }
+  if (!check_options (options, error))
+    return NULL;
 
   self = g_object_new (VIGIL_TYPE_ENGINE, NULL);
   self->data_dir = g_canonicalize_filename (data_dir, NULL);
   self->database_path = g_build_filename (self->data_dir, "vigil.db", NULL);
+  self->clock = options->clock ? vigil_clock_ref (options->clock) : vigil_clock_new_system ();
 
   if (!ensure_private_directory (self->data_dir, error))
     return NULL;
@@ -99,12 +191,21 @@ vigil_engine_new (const char      *data_dir,
   if (self->lock == NULL)
     return NULL;
 
-  self->store = vigil_store_open (self->database_path, sync, error);
+  self->store = vigil_store_open (self->database_path, options->sync, error);
   if (self->store == NULL)
     return NULL;
 
-  g_info ("Engine ready: data directory %s, schema version %d",
-          self->data_dir, vigil_store_get_schema_version (self->store));
+  signing_key = vigil_secrets_load_signing_key (self->data_dir, options->secrets, &backend, error);
+  if (signing_key == NULL)
+    return NULL;
+
+  config = auth_config_from_options (options);
+  self->auth = _vigil_auth_new (self->store, self->clock, self->metrics, signing_key, backend, &config);
+  _vigil_auth_refresh_session_count (self->auth);
+
+  g_info ("Engine ready: data directory %s, schema version %d, signing key in the %s",
+          self->data_dir, vigil_store_get_schema_version (self->store),
+          vigil_secret_backend_to_string (backend));
   return g_steal_pointer (&self);
 }
 
@@ -140,6 +241,22 @@ vigil_engine_get_metrics (VigilEngine *self)
   return self->metrics;
 }
 
+VigilAuth *
+vigil_engine_get_auth (VigilEngine *self)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), NULL);
+
+  return self->auth;
+}
+
+VigilClock *
+vigil_engine_get_clock (VigilEngine *self)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), NULL);
+
+  return self->clock;
+}
+
 void
 vigil_engine_shutdown (VigilEngine *self)
 {
@@ -150,6 +267,9 @@ vigil_engine_shutdown (VigilEngine *self)
       vigil_store_close (self->store);
       g_clear_object (&self->store);
     }
+  /* After the store: flows still in flight hold their own references and
+   * find the store closed. */
+  g_clear_object (&self->auth);
 
   /* Released last: the database is closed and consistent by now. */
   g_clear_pointer (&self->lock, vigil_data_lock_release);

@@ -3,13 +3,37 @@
 
 #include <gio/gio.h>
 
+#include "vigil-auth.h"
+#include "vigil-clock.h"
 #include "vigil-metrics.h"
+#include "vigil-secrets.h"
 #include "vigil-store.h"
 
 G_BEGIN_DECLS
 
 #define VIGIL_TYPE_ENGINE (vigil_engine_get_type ())
 G_DECLARE_FINAL_TYPE (VigilEngine, vigil_engine, VIGIL, ENGINE, GObject)
+
+/* Everything an engine can be told; vigil_engine_options_init () fills in
+ * the defaults. */
+typedef struct
+{
+  VigilStoreSync      sync;
+  VigilClock         *clock;                  /* NULL: the system clock */
+  VigilSecretsPolicy  secrets;
+  guint               mpin_length;            /* 4 to 8; default 6 */
+  guint               mpin_max_attempts;      /* default 3 */
+  guint               mpin_lock_seconds;      /* default 900 */
+  guint               access_token_seconds;   /* default 900 */
+  guint               refresh_token_seconds;  /* default 7 days */
+  guint               session_token_seconds;  /* default 8 hours */
+  double              rate_limit_burst;       /* credential checks; default 10 */
+  double              rate_limit_per_minute;  /* refill; default 10 */
+  guint64             hash_opslimit;
+  gsize               hash_memlimit;
+} VigilEngineOptions;
+
+void          vigil_engine_options_init      (VigilEngineOptions        *options);
 
 /* Opens (creating when needed) the data directory: takes its lock, opens and
  * migrates the database. Fails with VIGIL_ERROR_BUSY when another process
@@ -18,10 +42,16 @@ VigilEngine  *vigil_engine_new               (const char      *data_dir,
                                               VigilStoreSync   sync,
                                               GError         **error);
 
+VigilEngine  *vigil_engine_new_with_options (const char               *data_dir,
+                                              const VigilEngineOptions *options,
+                                              GError                  **error);
+
 const char   *vigil_engine_get_data_dir      (VigilEngine     *self);
 const char   *vigil_engine_get_database_path (VigilEngine     *self);
 VigilStore   *vigil_engine_get_store         (VigilEngine     *self);
 VigilMetrics *vigil_engine_get_metrics       (VigilEngine     *self);
+VigilAuth    *vigil_engine_get_auth          (VigilEngine     *self);
+VigilClock   *vigil_engine_get_clock         (VigilEngine     *self);
 
 /* Flushes every queued write, closes the database and releases the data
  * directory. Safe to call twice; the engine answers nothing afterwards. */

@@ -22,8 +22,21 @@ typedef enum
   VIGIL_ERROR_DATABASE,
   VIGIL_ERROR_SCHEMA_TOO_NEW,
   VIGIL_ERROR_CLOSED,
+  VIGIL_ERROR_LOCKED,
 } VigilError;
 
 GQuark vigil_error_quark (void);
+
+/* VIGIL_ERROR is an extended error domain: an error that a client may
+ * retry later (RATE_LIMITED, LOCKED) carries how many seconds to wait. */
+void   vigil_error_set_retry_after (GError       *error,
+                                    guint         seconds);
+guint  vigil_error_get_retry_after (const GError *error);
+
+/* A new VIGIL_ERROR with a retry delay. */
+void   vigil_set_error_retry_after (GError      **error,
+                                    VigilError    code,
+                                    guint         seconds,
+                                    const char   *message);
 
 G_END_DECLS
