@@ -125,6 +125,9 @@ vigil_server_new (VigilEngine *engine)
   self->engine = g_object_ref (engine);
 
   vigil_api_health_install (self, self->soup_server);
+  vigil_api_auth_install (self, self->soup_server);
+  vigil_api_accounts_install (self, self->soup_server);
+  vigil_api_profiles_install (self, self->soup_server);
   soup_server_add_handler (self->soup_server, NULL, not_found_cb, self, NULL);
 
   return self;
