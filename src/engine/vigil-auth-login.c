@@ -45,11 +45,20 @@ typedef struct
   VigilTokenClaims *caller;
 } Flow;
 
+/* Before answering: the client may start its next check from the
+ * callback, while this flow still exists. */
 static void
-flow_free (Flow *flow)
+flow_release_in_flight (Flow *flow)
 {
   if (flow->in_flight_key != NULL)
     g_hash_table_remove (flow->auth->mpin_in_flight, flow->in_flight_key);
+  g_clear_pointer (&flow->in_flight_key, g_free);
+}
+
+static void
+flow_free (Flow *flow)
+{
+  flow_release_in_flight (flow);
   if (flow->secret != NULL)
     {
       memset (flow->secret, 0, strlen (flow->secret));
@@ -61,7 +70,6 @@ flow_free (Flow *flow)
   g_free (flow->device_id);
   g_free (flow->client_address);
   g_clear_pointer (&flow->context, json_object_unref);
-  g_free (flow->in_flight_key);
   g_free (flow->session_id);
   g_clear_pointer (&flow->access, vigil_issued_token_free);
   g_clear_pointer (&flow->refresh, vigil_issued_token_free);
@@ -400,6 +408,7 @@ on_mpin_written (GObject      *source,
   Flow *flow = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
+  flow_release_in_flight (flow);
   if (!vigil_store_write_finish (flow->auth->store, result, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -429,6 +438,7 @@ on_mpin_verified (GObject      *source,
   flow->verified = vigil_hasher_verify_finish (result, &error);
   if (error != NULL)
     {
+      flow_release_in_flight (flow);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -480,6 +490,7 @@ prepare_mpin_check (Flow        *flow,
 
       _vigil_auth_audit (self, flow->record->user->id, "auth.mpin_refused_locked", flow->record->user->id,
                          flow->client_address, details);
+      flow_release_in_flight (flow);
       vigil_set_error_retry_after (error, VIGIL_ERROR_LOCKED,
                                    (guint) ((wait_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
                                    "MPIN verification is locked after too many failed attempts");

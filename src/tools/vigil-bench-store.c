@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 
+#include "vigil-bench-util.h"
 #include "vigil-db.h"
 #include "vigil-error.h"
 #include "vigil-stats.h"
@@ -109,23 +110,6 @@ on_table_created (GObject      *source,
   if (!vigil_store_write_finish (run->store, result, &error))
     g_error ("Cannot create the bench table: %s", error->message);
   g_main_loop_quit (run->loop);
-}
-
-static void
-remove_flat_directory (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (path, name, NULL);
-
-      if (g_remove (file) != 0)
-        g_printerr ("could not remove %s\n", file);
-    }
-  if (g_rmdir (path) != 0)
-    g_printerr ("could not remove %s\n", path);
 }
 
 static double
@@ -255,6 +239,6 @@ main (int   argc,
   g_print ("  group commit: %" G_GUINT64_FORMAT " writes in %" G_GUINT64_FORMAT " commits, largest group %u\n",
            stats.writes, stats.commits, stats.largest_group);
 
-  remove_flat_directory (dir);
+  vigil_bench_remove_flat_directory (dir);
   return 0;
 }
