@@ -42,9 +42,20 @@ if [ "${1-}" = --in-session ]; then
     exit 1
   fi
 
+  # The daemon's pid also lets a test stop it, to play a hung service.
   status=0
-  VIGIL_TEST_KEYRING=1 "$test_binary" -p /secrets/keyring || status=$?
+  VIGIL_TEST_KEYRING=1 VIGIL_TEST_KEYRING_PID=$owner_pid \
+    "$test_binary" -p /secrets/keyring || status=$?
+  # Wait until the daemon is gone (or a zombie), so that it is no longer
+  # writing under $tmp when the first stage removes it.
+  kill -CONT "$owner_pid" 2>/dev/null || true
   kill "$owner_pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    stat=$(cat "/proc/$owner_pid/stat" 2>/dev/null) || break
+    state=${stat##*) }
+    [ "${state%% *}" = Z ] && break
+    sleep 0.1
+  done
   exit "$status"
 fi
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -298,16 +299,16 @@ static const SecretSchema signing_key_schema = {
 };
 
 static void
-on_lookup_done (GObject      *source,
+on_search_done (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
-  SecretValue **out_value = user_data;
+  GList **out_items = user_data;
 
-  *out_value = secret_password_lookup_binary_finish (result, &error);
+  *out_items = secret_service_search_finish (NULL, result, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (*out_value);
+  g_assert_nonnull (*out_items);
 }
 
 static void
@@ -315,25 +316,46 @@ assert_keyring_holds (const char *dir,
                       GBytes     *key)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GHashTable) attributes = NULL;
   g_autoptr(SecretValue) value = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *expected_label = g_strdup_printf ("Vigil token signing key (%s)", dir);
+  GList *items = NULL;
   const char *data;
   gsize length = 0;
 
-  /* Like the code under test: on a private context that is drained after
-   * the disconnect, so that the proxies' clean-ups run rather than leak. */
+  /* Like the code under test: a search that loads the secret (libsecret
+   * 0.20's secret_password_lookup() leaks each reply), on a private
+   * context drained after the disconnect so the proxies' clean-ups run. */
   g_main_context_push_thread_default (context);
-  secret_password_lookup (&signing_key_schema, NULL, on_lookup_done, &value,
-                          "data-dir", dir,
-                          NULL);
-  while (value == NULL)
+  attributes = secret_attributes_build (&signing_key_schema, "data-dir", dir, NULL);
+  secret_service_search (NULL, &signing_key_schema, attributes, SECRET_SEARCH_LOAD_SECRETS,
+                         NULL, on_search_done, &items);
+  while (items == NULL)
     g_main_context_iteration (context, TRUE);
+  value = secret_item_get_secret (items->data);
+  label = secret_item_get_label (items->data);
+  g_list_free_full (g_steal_pointer (&items), g_object_unref);
   secret_service_disconnect ();
   while (g_main_context_iteration (context, FALSE))
     ;
   g_main_context_pop_thread_default (context);
 
+  g_assert_cmpstr (label, ==, expected_label);
+  g_assert_nonnull (value);
   data = secret_value_get (value, &length);
   g_assert_cmpmem (data, length, g_bytes_get_data (key, NULL), g_bytes_get_size (key));
+}
+
+static gboolean
+have_private_keyring (void)
+{
+  if (g_strcmp0 (g_getenv ("VIGIL_TEST_KEYRING"), "1") == 0)
+    return TRUE;
+
+  g_test_skip ("Needs a private Secret Service: run through tests/run-keyring-test.sh "
+               "(meson test test-secrets-keyring)");
+  return FALSE;
 }
 
 static void
@@ -349,12 +371,8 @@ test_keyring (Fixture       *fixture,
   g_autofree char *link = NULL;
   g_autofree char *canonical = NULL;
 
-  if (g_strcmp0 (g_getenv ("VIGIL_TEST_KEYRING"), "1") != 0)
-    {
-      g_test_skip ("Needs a private Secret Service: run through tests/run-keyring-test.sh "
-                   "(meson test test-secrets-keyring)");
-      return;
-    }
+  if (!have_private_keyring ())
+    return;
 
   first = load_key (fixture->dir, VIGIL_SECRETS_AUTO, VIGIL_SECRET_BACKEND_KEYRING);
   second = load_key (fixture->dir, VIGIL_SECRETS_AUTO, VIGIL_SECRET_BACKEND_KEYRING);
@@ -389,6 +407,35 @@ test_keyring (Fixture       *fixture,
   vigil_test_rm_rf (link_dir);
 }
 
+static void
+test_keyring_stalled (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(GBytes) key = NULL;
+  const char *pid_text;
+  gint64 elapsed;
+  pid_t pid;
+
+  if (!have_private_keyring ())
+    return;
+  pid_text = g_getenv ("VIGIL_TEST_KEYRING_PID");
+  g_assert_nonnull (pid_text);
+  pid = (pid_t) g_ascii_strtoll (pid_text, NULL, 10);
+  g_assert_cmpint (pid, >, 1);
+
+  /* A service that owns its name but never answers, as a hung daemon
+   * would: the calls queue in the bus and only our time-out ends them. */
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  elapsed = g_get_monotonic_time ();
+  key = load_key (fixture->dir, VIGIL_SECRETS_AUTO, VIGIL_SECRET_BACKEND_FILE);
+  elapsed = g_get_monotonic_time () - elapsed;
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+
+  assert_key_file (fixture->key_path, key);
+  g_assert_cmpint (elapsed, >=, 4 * G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, <, 15 * G_USEC_PER_SEC);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -408,6 +455,7 @@ main (int   argc,
   ADD ("/secrets/file/missing-dir", test_file_missing_dir);
   ADD ("/secrets/auto/no-bus", test_auto_without_bus);
   ADD ("/secrets/keyring/auto", test_keyring);
+  ADD ("/secrets/keyring/stalled", test_keyring_stalled);
 
 #undef ADD
 

@@ -69,6 +69,7 @@ typedef struct
 typedef struct
 {
   gboolean     done;
+  gboolean     found;
   gboolean     stored;
   SecretValue *value;
   GError      *error;
@@ -141,18 +142,29 @@ keyring_wait (Keyring      *keyring,
 }
 
 static void
-on_lookup_done (GObject      *source,
+on_search_done (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
   KeyringCall *call = user_data;
+  GList *items = secret_service_search_finish (NULL, result, &call->error);
 
-  call->value = secret_password_lookup_binary_finish (result, &call->error);
+  if (items != NULL)
+    {
+      call->found = TRUE;
+      /* NULL when the item stayed locked. */
+      call->value = secret_item_get_secret (items->data);
+    }
+  g_list_free_full (items, g_object_unref);
   call->done = TRUE;
   keyring_call_unref (call);
 }
 
-/* TRUE with *out_value NULL when the keyring answers but holds no key. */
+/* TRUE with *out_value NULL when the keyring answers but holds no key.
+ *
+ * A search that loads the secret rather than secret_password_lookup():
+ * in libsecret 0.20 the latter leaks every GetSecrets reply, which the
+ * leak checker rightly reports. */
 static gboolean
 keyring_lookup (Keyring      *keyring,
                 const char   *data_dir,
@@ -160,13 +172,24 @@ keyring_lookup (Keyring      *keyring,
                 GError      **error)
 {
   g_autoptr(KeyringCall) call = g_atomic_rc_box_new0 (KeyringCall);
+  g_autoptr(GHashTable) attributes = NULL;
 
-  secret_password_lookup (&signing_key_schema, keyring->cancellable,
-                          on_lookup_done, g_atomic_rc_box_acquire (call),
-                          "data-dir", data_dir,
-                          NULL);
+  attributes = secret_attributes_build (&signing_key_schema, "data-dir", data_dir, NULL);
+  secret_service_search (NULL, &signing_key_schema, attributes,
+                         SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
+                         keyring->cancellable,
+                         on_search_done, g_atomic_rc_box_acquire (call));
   if (!keyring_wait (keyring, call, error))
     return FALSE;
+
+  if (call->found && call->value == NULL)
+    {
+      /* Never take a locked key for a missing one: storing a new key
+       * would replace it. */
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                           "The keyring holding the signing key is locked");
+      return FALSE;
+    }
 
   *out_value = g_steal_pointer (&call->value);
   return TRUE;
