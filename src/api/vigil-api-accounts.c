@@ -308,12 +308,13 @@ handle_admin_audit_logs (VigilServer       *server,
   vigil_api_reply_builder (msg, SOUP_STATUS_OK, builder);
 }
 
+/* Literal methods: SOUP_METHOD_* are not constant expressions. */
 static const VigilApiRoute routes[] = {
-  { "/api/signup", SOUP_METHOD_POST, handle_signup, VIGIL_API_ROUTE_BODY, STYLE },
-  { "/api/login", SOUP_METHOD_POST, handle_login, VIGIL_API_ROUTE_BODY, STYLE },
-  { "/api/check-admin", SOUP_METHOD_GET, handle_check_admin, 0, STYLE },
-  { "/api/admin/users", SOUP_METHOD_GET, handle_admin_users, 0, STYLE },
-  { "/api/admin/audit-logs", SOUP_METHOD_GET, handle_admin_audit_logs, 0, STYLE },
+  { "/api/signup", "POST", handle_signup, VIGIL_API_ROUTE_BODY, STYLE },
+  { "/api/login", "POST", handle_login, VIGIL_API_ROUTE_BODY, STYLE },
+  { "/api/check-admin", "GET", handle_check_admin, 0, STYLE },
+  { "/api/admin/users", "GET", handle_admin_users, 0, STYLE },
+  { "/api/admin/audit-logs", "GET", handle_admin_audit_logs, 0, STYLE },
 };
 
 void

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The canara backend's /api/v1/auth/* routes: registration, password and
+/* The canara backend's /api/v1/auth routes: registration, password and
  * MPIN logins, token rotation and the caller's session and tokens, in the
  * shapes its FastAPI clients read. */
 #define G_LOG_DOMAIN "vigil-api"
@@ -549,16 +549,17 @@ handle_revoke_device (VigilServer       *server,
                                   NULL, revoke_device_done, call);
 }
 
+/* Literal methods: SOUP_METHOD_* are not constant expressions. */
 static const VigilApiRoute routes[] = {
-  { "/api/v1/auth/register", SOUP_METHOD_POST, handle_register, VIGIL_API_ROUTE_BODY, STYLE },
-  { "/api/v1/auth/login", SOUP_METHOD_POST, handle_login, VIGIL_API_ROUTE_BODY, STYLE },
-  { "/api/v1/auth/verify-mpin", SOUP_METHOD_POST, handle_verify_mpin, VIGIL_API_ROUTE_BODY, STYLE },
-  { "/api/v1/auth/mpin-login", SOUP_METHOD_POST, handle_mpin_login, VIGIL_API_ROUTE_BODY, STYLE },
-  { "/api/v1/auth/refresh", SOUP_METHOD_POST, handle_refresh, VIGIL_API_ROUTE_BODY, STYLE },
-  { "/api/v1/auth/logout", SOUP_METHOD_POST, handle_logout, VIGIL_API_ROUTE_BODY, STYLE },
-  { "/api/v1/auth/session-status", SOUP_METHOD_GET, handle_session_status, 0, STYLE },
-  { "/api/v1/auth/tokens/active", SOUP_METHOD_GET, handle_tokens_active, 0, STYLE },
-  { "/api/v1/auth/tokens/revoke-device", SOUP_METHOD_POST, handle_revoke_device, VIGIL_API_ROUTE_BODY, STYLE },
+  { "/api/v1/auth/register", "POST", handle_register, VIGIL_API_ROUTE_BODY, STYLE },
+  { "/api/v1/auth/login", "POST", handle_login, VIGIL_API_ROUTE_BODY, STYLE },
+  { "/api/v1/auth/verify-mpin", "POST", handle_verify_mpin, VIGIL_API_ROUTE_BODY, STYLE },
+  { "/api/v1/auth/mpin-login", "POST", handle_mpin_login, VIGIL_API_ROUTE_BODY, STYLE },
+  { "/api/v1/auth/refresh", "POST", handle_refresh, VIGIL_API_ROUTE_BODY, STYLE },
+  { "/api/v1/auth/logout", "POST", handle_logout, VIGIL_API_ROUTE_BODY, STYLE },
+  { "/api/v1/auth/session-status", "GET", handle_session_status, 0, STYLE },
+  { "/api/v1/auth/tokens/active", "GET", handle_tokens_active, 0, STYLE },
+  { "/api/v1/auth/tokens/revoke-device", "POST", handle_revoke_device, VIGIL_API_ROUTE_BODY, STYLE },
 };
 
 void

@@ -146,11 +146,12 @@ handle_verify_password (VigilServer       *server,
 
 #define PROFILE_ROUTE (VIGIL_API_ROUTE_BODY | VIGIL_API_ROUTE_SEGMENT)
 
+/* Literal methods: SOUP_METHOD_* are not constant expressions. */
 static const VigilApiRoute routes[] = {
-  { "/enroll", SOUP_METHOD_POST, handle_enroll, PROFILE_ROUTE, STYLE },
-  { "/api/enroll", SOUP_METHOD_POST, handle_enroll, PROFILE_ROUTE, STYLE },
-  { "/verify_password", SOUP_METHOD_POST, handle_verify_password, PROFILE_ROUTE, STYLE },
-  { "/api/verify_password", SOUP_METHOD_POST, handle_verify_password, PROFILE_ROUTE, STYLE },
+  { "/enroll", "POST", handle_enroll, PROFILE_ROUTE, STYLE },
+  { "/api/enroll", "POST", handle_enroll, PROFILE_ROUTE, STYLE },
+  { "/verify_password", "POST", handle_verify_password, PROFILE_ROUTE, STYLE },
+  { "/api/verify_password", "POST", handle_verify_password, PROFILE_ROUTE, STYLE },
 };
 
 void

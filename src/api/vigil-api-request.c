@@ -13,8 +13,6 @@
 #include "vigil-api-json.h"
 #include "vigil-error.h"
 
-#define SOUP_STATUS_UNPROCESSABLE 422
-
 static int calls_in_flight;
 
 static GQuark
@@ -222,7 +220,7 @@ reply_validation_errors (SoupServerMessage *msg,
   json_builder_end_object (builder);
 
   vigil_api_reply_builder (msg,
-                           style == VIGIL_API_STYLE_FLASK ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_UNPROCESSABLE,
+                           style == VIGIL_API_STYLE_FLASK ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_UNPROCESSABLE_ENTITY,
                            builder);
 }
 
@@ -485,6 +483,10 @@ vigil_api_authenticate (SoupServerMessage *msg,
 static void
 on_message_gone (VigilApiCall *call)
 {
+  if (!call->gone)
+    g_debug ("%s %s: the client went away before the reply",
+             soup_server_message_get_method (call->msg),
+             g_uri_get_path (soup_server_message_get_uri (call->msg)));
   call->gone = TRUE;
 }
 

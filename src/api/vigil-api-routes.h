@@ -8,7 +8,7 @@ G_BEGIN_DECLS
 /* Each API surface adds its handlers to the server's SoupServer. */
 void vigil_api_health_install (VigilServer *server,
                                SoupServer  *soup_server);
-/* canara /api/v1/auth/* */
+/* canara: the /api/v1/auth routes */
 void vigil_api_auth_install     (VigilServer *server,
                                  SoupServer  *soup_server);
 /* walmart /api/signup, /api/login, /api/check-admin, /api/admin/{users,audit-logs} */

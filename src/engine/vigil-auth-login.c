@@ -415,6 +415,17 @@ on_mpin_written (GObject      *source,
       return;
     }
 
+  /* The attempt that used up the last try already answers "locked". */
+  if (!flow->verified && flow->mpin_locked_until_us > flow->now_us)
+    {
+      gint64 wait_us = flow->mpin_locked_until_us - flow->now_us;
+
+      vigil_set_error_retry_after (&error, VIGIL_ERROR_LOCKED,
+                                   (guint) ((wait_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
+                                   "MPIN verification is locked after too many failed attempts");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   if (!flow->verified)
     {
       g_task_return_new_error (task, VIGIL_ERROR, VIGIL_ERROR_UNAUTHORIZED, "Invalid MPIN");
