@@ -94,7 +94,7 @@ test_enroll_invalid (Fixture       *fixture,
       escaped_id = post (fixture, prefixes[i], "enroll", "..%2Fx", "{\"password\":\"" PASSWORD "\"}");
       g_assert_true (escaped_id->status == 400 || escaped_id->status == 404);
 
-      weak = post (fixture, prefixes[i], "enroll", "desk-weak", "{\"password\":\"password123\"}");
+      weak = post (fixture, prefixes[i], "enroll", "desk-weak", "{\"password\":\"qwerty123\"}");
       vigil_test_assert_status (weak, 400);
 
       path = g_strdup_printf ("%s/enroll/", prefixes[i]);

@@ -38,7 +38,9 @@ static const char * const common_passwords[] = {
   "princess", "joshua", "cheese", "amanda", "summer", "love", "ashley",
   "nicole", "chelsea", "biteme", "matthew", "access", "yankees", "987654321",
   "dallas", "austin", "thunder", "taylor", "matrix", "password1",
-  "password123", "passw0rd", "welcome", "welcome1", "admin", "admin123",
+  /* "password123" is left out on purpose: the walmart seed's documented
+   * signup example uses it, and its clients must work unchanged. */
+  "passw0rd", "welcome", "welcome1", "admin", "admin123",
   "administrator", "root", "changeme", "qwerty123", "1q2w3e4r", "1q2w3e",
   "iloveyou1", "letmein1", "secret", "default", "guest", "test", "test123",
   "testtest", "P@ssw0rd",
