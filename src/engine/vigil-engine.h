@@ -5,8 +5,10 @@
 
 #include "vigil-auth.h"
 #include "vigil-clock.h"
+#include "vigil-event-bus.h"
 #include "vigil-metrics.h"
 #include "vigil-secrets.h"
+#include "vigil-sessions.h"
 #include "vigil-store.h"
 
 G_BEGIN_DECLS
@@ -31,6 +33,10 @@ typedef struct
   double              rate_limit_per_minute;  /* refill; default 10 */
   guint64             hash_opslimit;
   gsize               hash_memlimit;
+  gsize               max_message_bytes;      /* default 64 KiB */
+  guint               max_batch_events;       /* default 1,000 */
+  guint               session_buffer_events;  /* live buffer; default 1,000 */
+  guint               session_idle_seconds;   /* default 3,600 */
 } VigilEngineOptions;
 
 void          vigil_engine_options_init      (VigilEngineOptions        *options);
@@ -51,6 +57,8 @@ const char   *vigil_engine_get_database_path (VigilEngine     *self);
 VigilStore   *vigil_engine_get_store         (VigilEngine     *self);
 VigilMetrics *vigil_engine_get_metrics       (VigilEngine     *self);
 VigilAuth    *vigil_engine_get_auth          (VigilEngine     *self);
+VigilSessions *vigil_engine_get_sessions     (VigilEngine     *self);
+VigilEventBus *vigil_engine_get_event_bus    (VigilEngine     *self);
 VigilClock   *vigil_engine_get_clock         (VigilEngine     *self);
 
 /* Flushes every queued write, closes the database and releases the data

@@ -80,6 +80,28 @@ static const char * const migrations[] = {
   "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;"
   "CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log"
   "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;",
+
+  /* 3: behavioral events and the live state of their sessions. A stream
+   * session (cbsa's open socket) has no account: user_id stays NULL and
+   * claimed_user keeps the user_id its messages gave, unverified. */
+  "ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'authenticated'"
+  "  CHECK (kind IN ('authenticated', 'stream'));"
+  "ALTER TABLE sessions ADD COLUMN claimed_user TEXT;"
+  "ALTER TABLE sessions ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE sessions ADD COLUMN last_event_at INTEGER;"
+  "ALTER TABLE sessions ADD COLUMN final_decision TEXT;"
+  "ALTER TABLE sessions ADD COLUMN log_path TEXT;"
+  "ALTER TABLE sessions ADD COLUMN risk_score REAL;"
+  "CREATE INDEX sessions_open ON sessions (state) WHERE state != 'ended';"
+  "CREATE TABLE events ("
+  "  session_id  TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+  "  seq         INTEGER NOT NULL,"
+  "  received_at INTEGER NOT NULL,"
+  "  timestamp   TEXT,"
+  "  event_type  TEXT NOT NULL,"
+  "  data        TEXT NOT NULL,"
+  "  PRIMARY KEY (session_id, seq)"
+  ") WITHOUT ROWID;",
 };
 
 int
