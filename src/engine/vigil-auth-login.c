@@ -206,7 +206,8 @@ on_mpin_written (GObject      *source,
     }
 
   if (flow->session != NULL)
-    _vigil_auth_refresh_session_count (flow->auth);
+    _vigil_sessions_adopt (flow->auth->sessions, flow->session_id, flow->record->user->id,
+                           flow->device_id, flow->context, flow->now_us);
   g_task_return_pointer (task, _vigil_auth_flow_result (flow), (GDestroyNotify) vigil_auth_result_free);
 }
 

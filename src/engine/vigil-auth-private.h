@@ -6,6 +6,7 @@
 #include "vigil-hasher.h"
 #include "vigil-metrics.h"
 #include "vigil-rate-limiter.h"
+#include "vigil-sessions-private.h"
 #include "vigil-store.h"
 #include "vigil-user-table.h"
 
@@ -32,6 +33,7 @@ struct _VigilAuth
   VigilStore         *store;
   VigilClock         *clock;
   VigilMetrics       *metrics;
+  VigilSessions      *sessions;
   VigilHasher        *hasher;
   GBytes             *signing_key;
   VigilSecretBackend  secret_backend;
@@ -45,6 +47,7 @@ struct _VigilAuth
 VigilAuth *_vigil_auth_new               (VigilStore             *store,
                                           VigilClock             *clock,
                                           VigilMetrics           *metrics,
+                                          VigilSessions          *sessions,
                                           GBytes                 *signing_key,
                                           VigilSecretBackend      secret_backend,
                                           const VigilAuthConfig  *config);
@@ -60,7 +63,6 @@ void       _vigil_auth_audit             (VigilAuth              *self,
                                           const char             *target,
                                           const char             *client_address,
                                           JsonObject             *details);
-void       _vigil_auth_refresh_session_count (VigilAuth          *self);
 JsonObject *_vigil_auth_details          (const char             *first_key,
                                           ...) G_GNUC_NULL_TERMINATED;
 

@@ -153,20 +153,54 @@ write_logout (VigilDb   *db,
       vigil_token_table_revoke (db, caller->subject, NULL, caller->session_id, NULL, NULL,
                                 flow->now_us, "logout", error) < 0)
     return FALSE;
-  if (caller->session_id != NULL)
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      if (!vigil_session_table_end (db, caller->session_id, "logout", flow->now_us, &local_error) &&
-          local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-    }
 
   return vigil_audit_append_in_transaction (db, flow->now_us, caller->subject, "auth.logout",
                                             caller->subject, flow->client_address, details, error);
+}
+
+static void
+on_logout_session_ended (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Flow *flow = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = vigil_sessions_end_finish (VIGIL_SESSIONS (source), result, &error);
+
+  /* The tokens are revoked already; a session that ended meanwhile is fine. */
+  if (path == NULL && error != NULL && !g_error_matches (error, VIGIL_ERROR, VIGIL_ERROR_NOT_FOUND))
+    g_warning ("Ending a session at logout failed: %s", error->message);
+
+  if (--flow->revoked == 0)
+    g_task_return_boolean (task, TRUE);
+}
+
+/* The behavioral sessions the logout ends: the token's own, or the open
+ * ones of its account on its device. */
+static GPtrArray *
+sessions_to_end (Flow *flow)
+{
+  VigilSessions *sessions = flow->auth->sessions;
+  const VigilTokenClaims *caller = flow->caller;
+  g_autoptr(GPtrArray) open = vigil_sessions_list_open (sessions);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+
+  if (caller->session_id != NULL)
+    {
+      g_ptr_array_add (ids, g_strdup (caller->session_id));
+      return ids;
+    }
+
+  for (guint i = 0; i < open->len; i++)
+    {
+      VigilSession *session = g_ptr_array_index (open, i);
+
+      if (g_strcmp0 (vigil_session_get_user_id (session), caller->subject) == 0 &&
+          (caller->device_id == NULL || g_strcmp0 (vigil_session_get_device_id (session), caller->device_id) == 0))
+        g_ptr_array_add (ids, g_strdup (vigil_session_get_id (session)));
+    }
+  return ids;
 }
 
 static void
@@ -177,6 +211,7 @@ on_logout_written (GObject      *source,
   g_autoptr(GTask) task = user_data;
   Flow *flow = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
 
   if (!vigil_store_write_finish (flow->auth->store, result, &error))
     {
@@ -184,8 +219,18 @@ on_logout_written (GObject      *source,
       return;
     }
 
-  _vigil_auth_refresh_session_count (flow->auth);
-  g_task_return_boolean (task, TRUE);
+  ids = sessions_to_end (flow);
+  if (ids->len == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* Answer once every session is ended and its log written. */
+  flow->revoked = ids->len;
+  for (guint i = 0; i < ids->len; i++)
+    vigil_sessions_end_async (flow->auth->sessions, g_ptr_array_index (ids, i), VIGIL_END_REASON_LOGOUT, NULL,
+                              NULL, on_logout_session_ended, g_object_ref (task));
 }
 
 void

@@ -42,6 +42,10 @@ vigil_session_info_free (VigilSessionInfo *info)
   g_free (info->device_id);
   g_free (info->state);
   g_free (info->end_reason);
+  g_free (info->kind);
+  g_free (info->claimed_user);
+  g_free (info->final_decision);
+  g_free (info->log_path);
   g_free (info);
 }
 
@@ -55,6 +59,7 @@ vigil_auth_finalize (GObject *object)
   g_clear_pointer (&self->hasher, vigil_hasher_free);
   g_clear_object (&self->store);
   g_clear_object (&self->metrics);
+  g_clear_object (&self->sessions);
   g_clear_pointer (&self->clock, vigil_clock_unref);
   g_clear_pointer (&self->signing_key, g_bytes_unref);
   g_clear_pointer (&self->by_address, vigil_rate_limiter_free);
@@ -80,6 +85,7 @@ VigilAuth *
 _vigil_auth_new (VigilStore             *store,
                  VigilClock             *clock,
                  VigilMetrics           *metrics,
+                 VigilSessions          *sessions,
                  GBytes                 *signing_key,
                  VigilSecretBackend      secret_backend,
                  const VigilAuthConfig  *config)
@@ -90,6 +96,7 @@ _vigil_auth_new (VigilStore             *store,
   self->store = g_object_ref (store);
   self->clock = vigil_clock_ref (clock);
   self->metrics = g_object_ref (metrics);
+  self->sessions = g_object_ref (sessions);
   self->signing_key = g_bytes_ref (signing_key);
   self->secret_backend = secret_backend;
   self->config = *config;
@@ -189,17 +196,6 @@ _vigil_auth_audit (VigilAuth   *self,
                             NULL, on_audit_appended, g_object_ref (self->store));
 }
 
-void
-_vigil_auth_refresh_session_count (VigilAuth *self)
-{
-  g_autoptr(GError) error = NULL;
-  guint count = 0;
-
-  if (vigil_session_table_count_open (vigil_store_get_reader (self->store), &count, &error))
-    vigil_metrics_set_active_sessions (self->metrics, count);
-  else
-    g_warning ("Counting sessions failed: %s", error->message);
-}
 
 /* Token verification and reads */
 

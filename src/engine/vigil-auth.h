@@ -50,12 +50,19 @@ typedef struct
 typedef struct
 {
   char   *id;
-  char   *user_id;
+  char   *user_id;          /* NULL for stream sessions */
   char   *device_id;        /* nullable */
   char   *state;            /* active | monitor | blocked | ended */
   gint64  started_at_us;
   gint64  ended_at_us;      /* 0 while open */
   char   *end_reason;       /* nullable */
+  char   *kind;             /* authenticated | stream */
+  char   *claimed_user;     /* stream sessions: the user_id their messages gave */
+  gint64  event_count;
+  gint64  last_event_at_us; /* 0 before the first event */
+  char   *final_decision;   /* nullable */
+  char   *log_path;         /* nullable until the JSON log is written */
+  double  risk_score;
 } VigilSessionInfo;
 
 void              vigil_auth_result_free       (VigilAuthResult  *result);

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "vigil-auth-private.h"
+#include "vigil-sessions-private.h"
 #include "vigil-data-lock.h"
 #include "vigil-engine.h"
 #include "vigil-error.h"
@@ -26,6 +27,8 @@ struct _VigilEngine
   VigilStore    *store;
   VigilMetrics  *metrics;
   VigilClock    *clock;
+  VigilEventBus *bus;
+  VigilSessions *sessions;
   VigilAuth     *auth;
 };
 
@@ -38,6 +41,7 @@ vigil_engine_dispose (GObject *object)
 
   vigil_engine_shutdown (self);
   g_clear_object (&self->metrics);
+  g_clear_object (&self->bus);
   g_clear_pointer (&self->clock, vigil_clock_unref);
 
   G_OBJECT_CLASS (vigil_engine_parent_class)->dispose (object);
@@ -67,6 +71,7 @@ static void
 vigil_engine_init (VigilEngine *self)
 {
   self->metrics = vigil_metrics_new ();
+  self->bus = vigil_event_bus_new ();
 }
 
 static gboolean
@@ -102,6 +107,10 @@ vigil_engine_options_init (VigilEngineOptions *options)
   options->rate_limit_per_minute = 10;
   options->hash_opslimit = VIGIL_HASHER_DEFAULT_OPSLIMIT;
   options->hash_memlimit = VIGIL_HASHER_DEFAULT_MEMLIMIT;
+  options->max_message_bytes = 64 * 1024;
+  options->max_batch_events = 1000;
+  options->session_buffer_events = 1000;
+  options->session_idle_seconds = 60 * 60;
 }
 
 VigilEngine *
@@ -128,7 +137,9 @@ check_options (const VigilEngineOptions  *options,
     }
   if (options->mpin_max_attempts == 0 || options->access_token_seconds == 0 ||
       options->refresh_token_seconds == 0 || options->session_token_seconds == 0 ||
-      options->rate_limit_burst < 1 || options->rate_limit_per_minute <= 0)
+      options->rate_limit_burst < 1 || options->rate_limit_per_minute <= 0 ||
+      options->max_message_bytes == 0 || options->max_batch_events == 0 ||
+      options->session_buffer_events == 0 || options->session_idle_seconds == 0)
     {
       g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
                            "Attempt limits, token lifetimes and rate limits must be positive");
@@ -165,6 +176,7 @@ vigil_engine_new_with_options (const char                *data_dir,
   g_autoptr(GBytes) signing_key = NULL;
   VigilSecretBackend backend;
   VigilAuthConfig config;
+  VigilSessionLimits limits;
 
   g_return_val_if_fail (data_dir != NULL && *data_dir != '\0', NULL);
   g_return_val_if_fail (options != NULL, NULL);
@@ -199,9 +211,18 @@ vigil_engine_new_with_options (const char                *data_dir,
   if (signing_key == NULL)
     return NULL;
 
+  limits.max_message_bytes = options->max_message_bytes;
+  limits.max_batch_events = options->max_batch_events;
+  limits.buffer_events = options->session_buffer_events;
+  limits.idle_seconds = options->session_idle_seconds;
+  self->sessions = _vigil_sessions_new (self->store, self->clock, self->metrics, self->bus,
+                                        self->data_dir, &limits, error);
+  if (self->sessions == NULL)
+    return NULL;
+
   config = auth_config_from_options (options);
-  self->auth = _vigil_auth_new (self->store, self->clock, self->metrics, signing_key, backend, &config);
-  _vigil_auth_refresh_session_count (self->auth);
+  self->auth = _vigil_auth_new (self->store, self->clock, self->metrics, self->sessions,
+                                signing_key, backend, &config);
 
   g_info ("Engine ready: data directory %s, schema version %d, signing key in the %s",
           self->data_dir, vigil_store_get_schema_version (self->store),
@@ -249,6 +270,22 @@ vigil_engine_get_auth (VigilEngine *self)
   return self->auth;
 }
 
+VigilSessions *
+vigil_engine_get_sessions (VigilEngine *self)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), NULL);
+
+  return self->sessions;
+}
+
+VigilEventBus *
+vigil_engine_get_event_bus (VigilEngine *self)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), NULL);
+
+  return self->bus;
+}
+
 VigilClock *
 vigil_engine_get_clock (VigilEngine *self)
 {
@@ -262,6 +299,9 @@ vigil_engine_shutdown (VigilEngine *self)
 {
   g_return_if_fail (VIGIL_IS_ENGINE (self));
 
+  /* Sessions first, while the store still takes their final writes. */
+  if (self->sessions != NULL)
+    _vigil_sessions_shutdown (self->sessions);
   if (self->store != NULL)
     {
       vigil_store_close (self->store);
@@ -270,6 +310,9 @@ vigil_engine_shutdown (VigilEngine *self)
   /* After the store: flows still in flight hold their own references and
    * find the store closed. */
   g_clear_object (&self->auth);
+  g_clear_object (&self->sessions);
+  if (self->bus != NULL)
+    vigil_event_bus_flush (self->bus);
 
   /* Released last: the database is closed and consistent by now. */
   g_clear_pointer (&self->lock, vigil_data_lock_release);

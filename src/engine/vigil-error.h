@@ -23,6 +23,7 @@ typedef enum
   VIGIL_ERROR_SCHEMA_TOO_NEW,
   VIGIL_ERROR_CLOSED,
   VIGIL_ERROR_LOCKED,
+  VIGIL_ERROR_TOO_LARGE,
 } VigilError;
 
 GQuark vigil_error_quark (void);

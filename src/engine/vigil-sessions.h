@@ -31,6 +31,7 @@ gboolean      vigil_lifecycle_event_from_string (const char          *text,
 
 /* End reasons the engine itself gives. */
 #define VIGIL_END_REASON_SERVER_RESTART "server_restart"
+#define VIGIL_END_REASON_SHUTDOWN       "server_shutdown"
 #define VIGIL_END_REASON_IDLE           "idle_timeout"
 #define VIGIL_END_REASON_DISCONNECT     "websocket_disconnect"
 #define VIGIL_END_REASON_BLOCKED        "blocked"

@@ -15,12 +15,21 @@
  * acknowledgement without limit. */
 #define MAX_GROUP_SIZE 1024
 
+/* What vigil_store_flush () waits on: signalled once its group committed. */
 typedef struct
 {
-  VigilStoreWriteFunc  func;   /* NULL marks the end of the queue */
+  GMutex   lock;
+  GCond    cond;
+  gboolean reached;
+} Barrier;
+
+typedef struct
+{
+  VigilStoreWriteFunc  func;     /* NULL marks the end of the queue */
   gpointer             data;
   GDestroyNotify       data_destroy;
-  GTask               *task;
+  GTask               *task;     /* NULL for a barrier */
+  Barrier             *barrier;
   GError              *error;
 } WriteJob;
 
@@ -73,7 +82,7 @@ static void
 run_job (VigilDb  *db,
          WriteJob *job)
 {
-  GCancellable *cancellable = g_task_get_cancellable (job->task);
+  GCancellable *cancellable = job->task ? g_task_get_cancellable (job->task) : NULL;
   g_autoptr(GError) rollback_error = NULL;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, &job->error))
@@ -146,6 +155,14 @@ commit_group (VigilStore *self,
     {
       WriteJob *job = g_ptr_array_index (group, i);
 
+      if (job->barrier != NULL)
+        {
+          g_mutex_lock (&job->barrier->lock);
+          job->barrier->reached = TRUE;
+          g_cond_signal (&job->barrier->cond);
+          g_mutex_unlock (&job->barrier->lock);
+          continue;
+        }
       if (error != NULL)
         g_task_return_error (job->task, g_error_copy (error));
       else if (job->error != NULL)
@@ -275,6 +292,14 @@ vigil_store_get_path (VigilStore *self)
   return self->path;
 }
 
+gboolean
+vigil_store_is_closed (VigilStore *self)
+{
+  g_return_val_if_fail (VIGIL_IS_STORE (self), TRUE);
+
+  return self->closed;
+}
+
 int
 vigil_store_get_schema_version (VigilStore *self)
 {
@@ -400,6 +425,44 @@ vigil_store_ping (VigilStore  *self,
   return vigil_db_query_text (self->reader,
                               "SELECT value FROM meta WHERE key = 'instance_id'",
                               &instance_id, error);
+}
+
+static gboolean
+pass_barrier (VigilDb   *db,
+              gpointer   data,
+              GError   **error)
+{
+  return TRUE;
+}
+
+void
+vigil_store_flush (VigilStore *self)
+{
+  Barrier barrier = { .reached = FALSE };
+  WriteJob *job;
+
+  g_return_if_fail (VIGIL_IS_STORE (self));
+
+  if (self->closed || self->thread == NULL)
+    return;
+
+  g_mutex_init (&barrier.lock);
+  g_cond_init (&barrier.cond);
+
+  job = g_new0 (WriteJob, 1);
+  job->func = pass_barrier;
+  job->barrier = &barrier;
+  g_atomic_int_inc (&self->pending);
+  g_async_queue_push (self->queue, job);
+
+  /* FIFO: once the barrier's group committed, so did everything before. */
+  g_mutex_lock (&barrier.lock);
+  while (!barrier.reached)
+    g_cond_wait (&barrier.cond, &barrier.lock);
+  g_mutex_unlock (&barrier.lock);
+
+  g_cond_clear (&barrier.cond);
+  g_mutex_clear (&barrier.lock);
 }
 
 guint

@@ -36,6 +36,7 @@ VigilStore *vigil_store_open               (const char           *path,
                                             GError              **error);
 
 const char *vigil_store_get_path           (VigilStore           *self);
+gboolean    vigil_store_is_closed          (VigilStore           *self);
 int         vigil_store_get_schema_version (VigilStore           *self);
 int         vigil_store_get_latest_schema_version (void);
 const char *vigil_store_get_journal_mode   (VigilStore           *self);
@@ -67,6 +68,11 @@ gboolean    vigil_store_write_finish       (VigilStore           *self,
  * is open and readable, cheaply. */
 gboolean    vigil_store_ping               (VigilStore           *self,
                                             GError              **error);
+
+/* Blocks until every write queued so far has committed (or failed).
+ * Results still reach their callbacks on the main context later. For
+ * shut-down paths only: it waits on the writer. */
+void        vigil_store_flush              (VigilStore           *self);
 
 guint       vigil_store_get_pending_writes (VigilStore           *self);
 void        vigil_store_get_stats          (VigilStore           *self,
