@@ -17,6 +17,29 @@ typedef struct
   guint idle_seconds;
 } VigilSessionLimits;
 
+/* Shared by vigil-sessions.c and vigil-sessions-end.c. */
+struct _VigilSessions
+{
+  GObject             parent_instance;
+
+  VigilStore         *store;
+  VigilClock         *clock;
+  VigilMetrics       *metrics;
+  VigilEventBus      *bus;
+  char               *logs_dir;
+  VigilSessionLimits  limits;
+
+  GHashTable         *open;      /* id → VigilSession */
+  GHashTable         *ending;    /* id → GPtrArray of GTask waiting for the log */
+  guint               sweep_id;
+  gboolean            shut_down;
+};
+
+void           _vigil_sessions_update_active_count (VigilSessions *self);
+/* The callback of writes nobody waits for: failures are reported. */
+void           _vigil_sessions_on_background_write (GObject      *source,
+                                                    GAsyncResult *result,
+                                                    gpointer      user_data);
 /* Ends the sessions a previous run left open (reason "server_restart"),
  * writes their logs and removes partial log files, before returning. */
 VigilSessions *_vigil_sessions_new         (VigilStore               *store,
