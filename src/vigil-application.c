@@ -66,6 +66,22 @@ load_settings (void)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
+static void
+load_engine_options (GSettings          *settings,
+                     VigilEngineOptions *options)
+{
+  options->sync = g_settings_get_enum (settings, "store-synchronous") == VIGIL_STORE_SYNC_FULL
+                ? VIGIL_STORE_SYNC_FULL : VIGIL_STORE_SYNC_NORMAL;
+  options->mpin_length = (guint) g_settings_get_int (settings, "mpin-length");
+  options->mpin_max_attempts = (guint) g_settings_get_int (settings, "mpin-max-attempts");
+  options->mpin_lock_seconds = (guint) g_settings_get_int (settings, "mpin-lock-minutes") * 60;
+  options->rate_limit_burst = g_settings_get_int (settings, "rate-limit-burst");
+  options->rate_limit_per_minute = g_settings_get_int (settings, "rate-limit-per-minute");
+  options->session_idle_seconds = (guint) g_settings_get_int (settings, "session-idle-minutes") * 60;
+  options->max_message_bytes = (gsize) g_settings_get_int (settings, "max-message-kib") * 1024;
+  options->max_batch_events = (guint) g_settings_get_int (settings, "max-batch-events");
+}
+
 /* Settings first, then the command line for this run only. */
 static void
 resolve_configuration (VigilApplication *self,
@@ -78,18 +94,7 @@ resolve_configuration (VigilApplication *self,
     {
       listen = g_settings_get_string (self->settings, "listen-address");
       data_dir = g_settings_get_string (self->settings, "data-dir");
-      VigilEngineOptions *options = &self->engine_options;
-
-      options->sync = g_settings_get_enum (self->settings, "store-synchronous") == VIGIL_STORE_SYNC_FULL
-                    ? VIGIL_STORE_SYNC_FULL : VIGIL_STORE_SYNC_NORMAL;
-      options->mpin_length = (guint) g_settings_get_int (self->settings, "mpin-length");
-      options->mpin_max_attempts = (guint) g_settings_get_int (self->settings, "mpin-max-attempts");
-      options->mpin_lock_seconds = (guint) g_settings_get_int (self->settings, "mpin-lock-minutes") * 60;
-      options->rate_limit_burst = g_settings_get_int (self->settings, "rate-limit-burst");
-      options->rate_limit_per_minute = g_settings_get_int (self->settings, "rate-limit-per-minute");
-      options->session_idle_seconds = (guint) g_settings_get_int (self->settings, "session-idle-minutes") * 60;
-      options->max_message_bytes = (gsize) g_settings_get_int (self->settings, "max-message-kib") * 1024;
-      options->max_batch_events = (guint) g_settings_get_int (self->settings, "max-batch-events");
+      load_engine_options (self->settings, &self->engine_options);
     }
 
   if (g_variant_dict_lookup (options, "listen", "s", &self->listen_address))
