@@ -121,6 +121,15 @@ start_service (VigilApplication  *self,
     return FALSE;
 
   self->server = vigil_server_new (self->engine);
+  if (self->settings != NULL)
+    {
+      /* Applied at once, also when changed while running. */
+      g_settings_bind (self->settings, "stream-policy", self->server, "stream-policy", G_SETTINGS_BIND_GET);
+      g_settings_bind (self->settings, "websocket-compression", self->server, "websocket-compression",
+                       G_SETTINGS_BIND_GET);
+      g_settings_bind (self->settings, "event-flow-map", self->server, "event-flow-map-path",
+                       G_SETTINGS_BIND_GET);
+    }
   return vigil_server_listen (self->server, self->listen_address, error);
 }
 

@@ -74,6 +74,8 @@ vigil_api_status_for_error (const GError *error)
       return VIGIL_HTTP_TOO_MANY_REQUESTS;
     case VIGIL_ERROR_LOCKED:
       return VIGIL_HTTP_LOCKED;
+    case VIGIL_ERROR_TOO_LARGE:
+      return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
     case VIGIL_ERROR_BUSY:
     case VIGIL_ERROR_CLOSED:
       return SOUP_STATUS_SERVICE_UNAVAILABLE;
@@ -104,6 +106,8 @@ error_code_for_status (guint status)
       return "rate_limited";
     case VIGIL_HTTP_LOCKED:
       return "locked";
+    case SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE:
+      return "too_large";
     case SOUP_STATUS_SERVICE_UNAVAILABLE:
       return "unavailable";
     default:

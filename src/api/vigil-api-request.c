@@ -100,14 +100,14 @@ limit_body_cb (SoupServer        *soup_server,
                GHashTable        *query,
                gpointer           user_data)
 {
-  const VigilApiRoute *route = user_data;
+  VigilApiStyle style = GPOINTER_TO_INT (user_data);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
 
   if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     {
       if (soup_message_headers_get_content_length (headers) > VIGIL_API_MAX_BODY_BYTES)
-        reply_too_large (msg, route->style);
+        reply_too_large (msg, style);
     }
   else if (encoding == SOUP_ENCODING_CHUNKED)
     {
@@ -124,6 +124,7 @@ struct _VigilApiBody
 {
   JsonParser    *parser;
   JsonObject    *object;    /* owned by the parser */
+  gsize          size;      /* bytes of the body as received */
   VigilApiStyle  style;
   JsonArray     *errors;
 };
@@ -289,6 +290,7 @@ vigil_api_body_parse (SoupServerMessage *msg,
   body = g_new0 (VigilApiBody, 1);
   body->object = json_node_get_object (root);
   body->parser = g_steal_pointer (&parser);
+  body->size = length;
   body->style = style;
   body->errors = json_array_new ();
   return body;
@@ -300,6 +302,34 @@ vigil_api_body_get_object (VigilApiBody *body)
   g_return_val_if_fail (body != NULL, NULL);
 
   return body->object;
+}
+
+gsize
+vigil_api_body_get_size (VigilApiBody *body)
+{
+  g_return_val_if_fail (body != NULL, 0);
+
+  return body->size;
+}
+
+void
+vigil_api_body_add_error (VigilApiBody *body,
+                          JsonArray    *loc,
+                          const char   *message,
+                          const char   *type)
+{
+  g_autoptr(JsonArray) owned = loc;
+  JsonObject *error;
+  JsonArray *full;
+
+  g_return_if_fail (body != NULL);
+  g_return_if_fail (message != NULL && type != NULL);
+
+  error = validation_error_new (NULL, message, type);
+  full = json_object_get_array_member (error, "loc");
+  for (guint i = 0; owned != NULL && i < json_array_get_length (owned); i++)
+    json_array_add_element (full, json_node_copy (json_array_get_element (owned, i)));
+  json_array_add_object_element (body->errors, error);
 }
 
 static JsonNode *
@@ -432,8 +462,6 @@ vigil_api_authenticate (SoupServerMessage *msg,
 {
   const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                                      "Authorization");
-  g_autoptr(VigilTokenClaims) claims = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *scheme = NULL;
   const char *credentials;
   const char *space;
@@ -463,7 +491,22 @@ vigil_api_authenticate (SoupServerMessage *msg,
       return NULL;
     }
 
-  claims = vigil_auth_authenticate (auth, credentials, -1, &error);
+  return vigil_api_authenticate_token (msg, auth, style, kinds, credentials);
+}
+
+VigilTokenClaims *
+vigil_api_authenticate_token (SoupServerMessage *msg,
+                              VigilAuth         *auth,
+                              VigilApiStyle      style,
+                              guint              kinds,
+                              const char        *token)
+{
+  g_autoptr(VigilTokenClaims) claims = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (token != NULL, NULL);
+
+  claims = vigil_auth_authenticate (auth, token, -1, &error);
   if (claims == NULL && !g_error_matches (error, VIGIL_ERROR, VIGIL_ERROR_UNAUTHORIZED))
     {
       /* A closed or failing store is not the client's fault. */
@@ -561,27 +604,87 @@ vigil_api_calls_in_flight (void)
   return g_atomic_int_get (&calls_in_flight);
 }
 
+/* The routes of one surface that share the path libsoup dispatches on. */
 typedef struct
 {
-  VigilServer         *server;   /* not owned: the server owns the handler */
-  const VigilApiRoute *route;
+  VigilServer *server;   /* not owned: the server owns the handler */
+  GPtrArray   *routes;   /* const VigilApiRoute * */
 } RouteHandler;
 
-/* PATH/{segment}: exactly one non-empty segment, percent-decoded. */
-static char *
-route_segment (const char *path,
-               const char *prefix)
+static void
+route_handler_free (gpointer data)
 {
-  gsize prefix_length = strlen (prefix);
-  const char *rest;
+  RouteHandler *handler = data;
 
-  if (strncmp (path, prefix, prefix_length) != 0 || path[prefix_length] != '/')
-    return NULL;
-  rest = path + prefix_length + 1;
-  if (*rest == '\0' || strchr (rest, '/') != NULL)
-    return NULL;
+  g_ptr_array_unref (handler->routes);
+  g_free (handler);
+}
 
-  return g_uri_unescape_string (rest, "/");
+static char *
+route_template (const VigilApiRoute *route)
+{
+  if (route->flags & VIGIL_API_ROUTE_SEGMENT)
+    return g_strconcat (route->path, "/{}", NULL);
+  return g_strdup (route->path);
+}
+
+/* The path up to the first {} segment: where libsoup dispatches. */
+static char *
+route_prefix (const VigilApiRoute *route)
+{
+  g_autofree char *template = route_template (route);
+  const char *hole = strstr (template, "/{}");
+
+  return hole != NULL ? g_strndup (template, hole - template) : g_steal_pointer (&template);
+}
+
+/* A route without segments also matches with a trailing slash; a {}
+ * segment matches one non-empty segment, percent-decoded into
+ * @out_segment. */
+static gboolean
+route_match (const VigilApiRoute  *route,
+             const char           *path,
+             char                **out_segment)
+{
+  g_autofree char *template = route_template (route);
+  g_autofree char *segment = NULL;
+  g_auto(GStrv) want = NULL;
+  g_auto(GStrv) got = NULL;
+
+  if (strstr (template, "{}") == NULL)
+    {
+      gsize length = strlen (template);
+
+      return strncmp (path, template, length) == 0 &&
+             (path[length] == '\0' || g_str_equal (path + length, "/"));
+    }
+
+  want = g_strsplit (template, "/", -1);
+  got = g_strsplit (path, "/", -1);
+  if (g_strv_length (want) != g_strv_length (got))
+    return FALSE;
+  for (guint i = 0; want[i] != NULL; i++)
+    {
+      if (!g_str_equal (want[i], "{}"))
+        {
+          if (!g_str_equal (want[i], got[i]))
+            return FALSE;
+        }
+      else if (*got[i] == '\0' || segment != NULL ||
+               (segment = g_uri_unescape_string (got[i], "/")) == NULL)
+        return FALSE;
+    }
+
+  *out_segment = g_steal_pointer (&segment);
+  return TRUE;
+}
+
+static gboolean
+method_matches (const char *route_method,
+                const char *method)
+{
+  return g_str_equal (route_method, method) ||
+         (g_str_equal (route_method, SOUP_METHOD_GET) && g_str_equal (method, SOUP_METHOD_HEAD));
 }
 
 static void
@@ -592,34 +695,46 @@ route_cb (SoupServer        *soup_server,
           gpointer           user_data)
 {
   RouteHandler *handler = user_data;
-  const VigilApiRoute *route = handler->route;
-  g_autofree char *segment = NULL;
+  const char *method = soup_server_message_get_method (msg);
+  const VigilApiRoute *first_match = NULL;
+  g_autoptr(GString) allow = NULL;
 
-  if (route->flags & VIGIL_API_ROUTE_SEGMENT)
+  for (guint i = 0; i < handler->routes->len; i++)
     {
-      segment = route_segment (path, route->path);
-      if (segment == NULL)
+      const VigilApiRoute *route = g_ptr_array_index (handler->routes, i);
+      g_autofree char *segment = NULL;
+
+      if (!route_match (route, path, &segment))
+        continue;
+      if (method_matches (route->method, method))
         {
-          vigil_api_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "Not Found");
+          route->handler (handler->server, msg, segment);
           return;
         }
+      if (first_match == NULL)
+        first_match = route;
+      else
+        {
+          /* Several methods on one path: Allow lists them all. */
+          if (allow == NULL)
+            allow = g_string_new (NULL);
+          g_string_append_printf (allow, "%s%s", allow->len > 0 ? ", " : "", route->method);
+        }
     }
+
+  if (first_match == NULL)
+    vigil_api_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "Not Found");
+  else if (allow == NULL)
+    vigil_api_require_method (msg, first_match->method, NULL);
   else
     {
-      gsize length = strlen (route->path);
+      g_autofree char *detail = g_strdup_printf ("Method %s is not allowed here", method);
 
-      if (strncmp (path, route->path, length) != 0 ||
-          (path[length] != '\0' && g_strcmp0 (path + length, "/") != 0))
-        {
-          vigil_api_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "Not Found");
-          return;
-        }
+      g_string_prepend (allow, ", ");
+      g_string_prepend (allow, first_match->method);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow->str);
+      vigil_api_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", detail);
     }
-
-  if (!vigil_api_require_method (msg, route->method, NULL))
-    return;
-
-  route->handler (handler->server, msg, segment);
 }
 
 void
@@ -628,14 +743,27 @@ vigil_api_install_routes (VigilServer         *server,
                           const VigilApiRoute *routes,
                           guint                n_routes)
 {
+  g_autoptr(GHashTable) handlers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
   for (guint i = 0; i < n_routes; i++)
     {
-      RouteHandler *handler = g_new0 (RouteHandler, 1);
+      g_autofree char *prefix = route_prefix (&routes[i]);
+      RouteHandler *handler = g_hash_table_lookup (handlers, prefix);
 
-      handler->server = server;
-      handler->route = &routes[i];
-      soup_server_add_handler (soup_server, routes[i].path, route_cb, handler, g_free);
+      if (handler == NULL)
+        {
+          handler = g_new0 (RouteHandler, 1);
+          handler->server = server;
+          handler->routes = g_ptr_array_new ();
+          soup_server_add_handler (soup_server, prefix, route_cb, handler, route_handler_free);
+          g_hash_table_insert (handlers, g_strdup (prefix), handler);
+        }
+      g_ptr_array_add (handler->routes, (gpointer) &routes[i]);
+
+      /* A later route of the prefix replaces the early handler of an
+       * earlier one: same limit, last style. */
       if (routes[i].flags & VIGIL_API_ROUTE_BODY)
-        soup_server_add_early_handler (soup_server, routes[i].path, limit_body_cb, (gpointer) &routes[i], NULL);
+        soup_server_add_early_handler (soup_server, prefix, limit_body_cb,
+                                       GINT_TO_POINTER (routes[i].style), NULL);
     }
 }

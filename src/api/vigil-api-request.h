@@ -45,6 +45,8 @@ typedef struct _VigilApiBody VigilApiBody;
 VigilApiBody     *vigil_api_body_parse          (SoupServerMessage *msg,
                                                  VigilApiStyle      style);
 JsonObject       *vigil_api_body_get_object     (VigilApiBody      *body);
+/* The body's length in bytes, as received. */
+gsize             vigil_api_body_get_size       (VigilApiBody      *body);
 /* A string member (NULL when absent, null, or, with an error recorded,
  * of another type). A missing @required member records an error. */
 const char       *vigil_api_body_get_string     (VigilApiBody      *body,
@@ -54,6 +56,12 @@ const char       *vigil_api_body_get_string     (VigilApiBody      *body,
 JsonObject       *vigil_api_body_get_member_object (VigilApiBody   *body,
                                                     const char     *name,
                                                     gboolean        required);
+/* Records an error at ["body", @loc...] (@loc nullable, taken), for what
+ * the getters cannot check, e.g. ["events", 3, "event_type"]. */
+void              vigil_api_body_add_error      (VigilApiBody      *body,
+                                                 JsonArray         *loc,
+                                                 const char        *message,
+                                                 const char        *type);
 /* Replies 422 (FastAPI) / 400 (Flask) and returns FALSE when a getter
  * recorded an error. */
 gboolean          vigil_api_body_validate       (VigilApiBody      *body,
@@ -72,6 +80,12 @@ VigilTokenClaims *vigil_api_authenticate        (SoupServerMessage *msg,
                                                  VigilAuth         *auth,
                                                  VigilApiStyle      style,
                                                  guint              kinds);
+/* The same for a token that came another way (a body member). */
+VigilTokenClaims *vigil_api_authenticate_token  (SoupServerMessage *msg,
+                                                 VigilAuth         *auth,
+                                                 VigilApiStyle      style,
+                                                 guint              kinds,
+                                                 const char        *token);
 
 /* An asynchronous reply: the message is paused, and it and the server
  * are held, until vigil_api_call_complete (). A client that went away
@@ -108,8 +122,8 @@ void              vigil_api_call_complete       (VigilApiCall      *call);
 /* Calls not yet completed, in the whole process. */
 guint             vigil_api_calls_in_flight     (void);
 
-/* A handler of one route; @segment is the decoded last path segment of a
- * VIGIL_API_ROUTE_SEGMENT route, else NULL. */
+/* A handler of one route; @segment is the decoded {} segment of its
+ * path, else NULL. */
 typedef void (*VigilApiHandler) (VigilServer       *server,
                                  SoupServerMessage *msg,
                                  const char        *segment);
@@ -117,11 +131,12 @@ typedef void (*VigilApiHandler) (VigilServer       *server,
 typedef enum
 {
   VIGIL_API_ROUTE_BODY    = 1 << 0,   /* reads a JSON body: size limit */
-  VIGIL_API_ROUTE_SEGMENT = 1 << 1,   /* PATH/{segment} */
+  VIGIL_API_ROUTE_SEGMENT = 1 << 1,   /* PATH/{segment}: as PATH/{} */
 } VigilApiRouteFlags;
 
 typedef struct
 {
+  /* At most one segment may be {}: "/api/v1/log/session/{}/status". */
   const char         *path;
   const char         *method;
   VigilApiHandler     handler;
@@ -129,8 +144,9 @@ typedef struct
   VigilApiStyle       style;
 } VigilApiRoute;
 
-/* One handler per path, so that other surfaces' paths next to ours stay
- * theirs. @routes must outlive the server. */
+/* One libsoup handler per path up to the first {} (shared by the routes
+ * of one call), so that other surfaces' paths next to ours stay theirs.
+ * @routes must outlive the server. */
 void              vigil_api_install_routes      (VigilServer         *server,
                                                  SoupServer          *soup_server,
                                                  const VigilApiRoute *routes,

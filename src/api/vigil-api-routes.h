@@ -17,5 +17,20 @@ void vigil_api_accounts_install (VigilServer *server,
 /* maxidom /enroll/{id}, /verify_password/{id}, also under /api/ */
 void vigil_api_profiles_install (VigilServer *server,
                                  SoupServer  *soup_server);
+/* canara /api/v1/log/..., POST /api/v1/ws/sessions/{id}/lifecycle */
+void vigil_api_log_install      (VigilServer *server,
+                                 SoupServer  *soup_server);
+/* canara WS /api/v1/ws/behavior/{session_id}?token= */
+void vigil_api_ws_behavior_install (VigilServer *server,
+                                    SoupServer  *soup_server);
+/* cbsa WS /ws/behaviour, as the stream policy allows */
+void vigil_api_ws_stream_install   (VigilServer *server,
+                                    SoupServer  *soup_server);
+/* cbsa WS /ws/monitor, for analysts and admins */
+void vigil_api_ws_monitor_install  (VigilServer *server,
+                                    SoupServer  *soup_server);
+/* GET /, GET /event-flow-map, and 404 for every path no surface has */
+void vigil_api_root_install        (VigilServer *server,
+                                    SoupServer  *soup_server);
 
 G_END_DECLS
