@@ -317,6 +317,18 @@ test_start_session (Fixture       *fixture,
   vigil_test_assert_status (status, 200);
   g_assert_true (bool_member (status, "is_active"));
 
+  /* It comes with a session token of its own, which streams into it. */
+  {
+    const char *token = vigil_test_reply_string (started, "session_token");
+    g_autofree char *event = g_strdup_printf ("{\"session_id\":\"%s\",\"event_type\":\"touch\",\"data\":{}}",
+                                              session_id);
+    g_autoptr(VigilTestReply) stored = NULL;
+
+    g_assert_nonnull (token);
+    stored = vigil_test_api_post (fixture, "/api/v1/log/behavior-data", token, event);
+    vigil_test_assert_status (stored, 200);
+  }
+
   /* A device_info object, and the session token as bearer. */
   with_object = vigil_test_api_post (fixture, "/api/v1/log/start-session", account.session_token,
                                      "{\"phone\":\"" PHONE "\",\"device_id\":\"d\",\"device_info\":{\"os\":\"iOS 17\"}}");
@@ -785,9 +797,11 @@ test_ended_session (Fixture       *fixture,
   g_assert_cmpstr (vigil_test_reply_string (status, "final_decision"), ==, "normal");
   g_assert_cmpstr (vigil_test_reply_string (status, "file_path"), ==, path);
 
-  /* The session token ended with its session; the access token reads on. */
+  /* The session token still reads its ended session, as the seed's
+   * clients do after end-session; writing stays refused above. */
   revoked = get_status (fixture, account.session_token, account.session_id);
-  vigil_test_assert_status (revoked, 401);
+  vigil_test_assert_status (revoked, 200);
+  g_assert_cmpstr (vigil_test_reply_string (revoked, "state"), ==, "ended");
 }
 
 static void

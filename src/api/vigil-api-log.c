@@ -202,12 +202,16 @@ start_session_done (GObject      *source,
                     gpointer      user_data)
 {
   VigilApiCall *call = user_data;
-  g_autoptr(VigilSession) session = NULL;
+  g_autoptr(VigilAuthResult) started = NULL;
   g_autoptr(GError) error = NULL;
+  VigilSession *session;
 
-  session = vigil_sessions_start_finish (VIGIL_SESSIONS (source), result, &error);
-  if (session == NULL)
+  started = vigil_auth_start_session_finish (VIGIL_AUTH (source), result, &error);
+  session = started ? vigil_sessions_lookup (server_sessions (call->server), started->session_id) : NULL;
+  if (started == NULL)
     vigil_api_reply_styled_gerror (call->msg, call->style, error);
+  else if (session == NULL)
+    reply_detail (call->msg, SOUP_STATUS_CONFLICT, "conflict", "Session has ended");
   else
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -215,6 +219,8 @@ start_session_done (GObject      *source,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "session_id");
       json_builder_add_string_value (builder, vigil_session_get_id (session));
+      json_builder_set_member_name (builder, "session_token");
+      json_builder_add_string_value (builder, started->session_token);
       json_builder_set_member_name (builder, "status");
       json_builder_add_string_value (builder, "started");
       json_builder_set_member_name (builder, "message");
@@ -300,8 +306,8 @@ handle_start_session (VigilServer       *server,
 
   call = vigil_api_call_new (server, msg, STYLE, g_steal_pointer (&body), g_steal_pointer (&claims));
   vigil_api_call_set_data (call, context, (GDestroyNotify) json_object_unref);
-  vigil_sessions_start_async (server_sessions (server), call->claims->subject, device_id, context,
-                              call->client_address, NULL, start_session_done, call);
+  vigil_auth_start_session_async (server_auth (server), call->claims, device_id, context,
+                                  call->client_address, NULL, start_session_done, call);
 }
 
 /* POST /api/v1/log/behavior-data: {session_id, event_type, timestamp?, data}

@@ -130,6 +130,88 @@ vigil_auth_refresh_finish (VigilAuth     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Sessions started without an MPIN check */
+
+static gboolean
+write_session_start (VigilDb   *db,
+                     gpointer   user_data,
+                     GError   **error)
+{
+  return _vigil_auth_flow_record_tokens (user_data, db, error);
+}
+
+static void
+on_session_start_written (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Flow *flow = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!vigil_store_write_finish (flow->auth->store, result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  _vigil_sessions_adopt (flow->auth->sessions, flow->session_id, flow->record->user->id,
+                         flow->device_id, flow->context, flow->now_us);
+  g_task_return_pointer (task, _vigil_auth_flow_result (flow), (GDestroyNotify) vigil_auth_result_free);
+}
+
+void
+vigil_auth_start_session_async (VigilAuth               *self,
+                                const VigilTokenClaims  *caller,
+                                const char              *device_id,
+                                JsonObject              *context,
+                                const char              *client_address,
+                                GCancellable            *cancellable,
+                                GAsyncReadyCallback      callback,
+                                gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  Flow *flow;
+
+  g_return_if_fail (VIGIL_IS_AUTH (self));
+  g_return_if_fail (caller != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vigil_auth_start_session_async);
+  flow = _vigil_auth_flow_new (self, task, client_address);
+  flow->identifier = g_strdup (caller->subject);
+  flow->device_id = g_strdup (device_id ? device_id : caller->device_id);
+  flow->context = context ? json_object_ref (context) : NULL;
+  flow->start_session = TRUE;
+
+  if ((device_id != NULL && !vigil_policy_check_device_id (device_id, &error)) ||
+      !_vigil_auth_flow_find_account (flow, VIGIL_USER_BY_ID, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (flow->record == NULL || flow->record->user->disabled)
+    {
+      g_task_return_new_error (task, VIGIL_ERROR, VIGIL_ERROR_UNAUTHORIZED, "Unknown account");
+      return;
+    }
+
+  _vigil_auth_flow_issue_tokens (flow, NULL);
+  vigil_store_write_async (self->store, write_session_start, flow, NULL, NULL,
+                           on_session_start_written, g_object_ref (task));
+}
+
+VigilAuthResult *
+vigil_auth_start_session_finish (VigilAuth     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Logout and revocation */
 
 static gboolean

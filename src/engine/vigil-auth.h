@@ -132,6 +132,21 @@ VigilAuthResult  *vigil_auth_mpin_login_finish (VigilAuth                *self,
                                                 GAsyncResult             *result,
                                                 GError                  **error);
 
+/* Starts a behavioral session for the caller (canara's
+ * /log/start-session) on @device_id (the caller's device when NULL): the
+ * result carries session_id and a session token. */
+void              vigil_auth_start_session_async  (VigilAuth             *self,
+                                                   const VigilTokenClaims *caller,
+                                                   const char            *device_id,
+                                                   JsonObject            *context,
+                                                   const char            *client_address,
+                                                   GCancellable          *cancellable,
+                                                   GAsyncReadyCallback    callback,
+                                                   gpointer               user_data);
+VigilAuthResult  *vigil_auth_start_session_finish (VigilAuth             *self,
+                                                   GAsyncResult          *result,
+                                                   GError               **error);
+
 /* Rotates a refresh token. A token presented a second time revokes its
  * whole family (VIGIL_ERROR_UNAUTHORIZED). */
 void              vigil_auth_refresh_async     (VigilAuth                *self,

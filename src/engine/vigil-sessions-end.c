@@ -60,9 +60,12 @@ write_end (VigilDb   *db,
       return FALSE;
     }
 
-  /* Its session token dies with it. */
-  return vigil_token_table_revoke (db, NULL, NULL, data->id, NULL, NULL, data->ended_at_us,
-                                   "session ended", error) >= 0 &&
+  /* A blocked session's token dies with it. An ended one's stays valid
+   * for reads (status, logs), as the seeds' clients expect; writes to an
+   * ended session are refused by its state. */
+  return (data->final_state != VIGIL_SESSION_BLOCKED ||
+          vigil_token_table_revoke (db, NULL, NULL, data->id, NULL, NULL, data->ended_at_us,
+                                    "session blocked", error) >= 0) &&
          vigil_audit_append_in_transaction (db, data->ended_at_us, data->actor,
                                             data->final_state == VIGIL_SESSION_BLOCKED ? "session.blocked"
                                                                                        : "session.ended",
@@ -529,6 +532,19 @@ on_sweep (gpointer user_data)
 
 /* Reading logs */
 
+typedef struct
+{
+  char   *session_id;
+  gint64  now_us;       /* "uploaded_at" of a log built while open */
+} LogRequest;
+
+static void
+log_request_free (LogRequest *request)
+{
+  g_free (request->session_id);
+  g_free (request);
+}
+
 static void
 read_log_in_thread (GTask        *task,
                     gpointer      source_object,
@@ -536,7 +552,8 @@ read_log_in_thread (GTask        *task,
                     GCancellable *cancellable)
 {
   VigilSessions *self = source_object;
-  const char *session_id = task_data;
+  LogRequest *request = task_data;
+  const char *session_id = request->session_id;
   g_autoptr(VigilDb) db = NULL;
   g_autoptr(VigilSessionInfo) info = NULL;
   g_autoptr(GError) error = NULL;
@@ -561,7 +578,7 @@ read_log_in_thread (GTask        *task,
     g_warning ("The log file of session %s cannot be read (%s); rebuilding it from the store",
                session_id, error->message);
 
-  log = vigil_session_log_build (db, session_id, g_get_real_time (), &error);
+  log = vigil_session_log_build (db, session_id, request->now_us, &error);
   if (log == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -576,13 +593,17 @@ vigil_sessions_read_log_async (VigilSessions       *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  LogRequest *request;
 
   g_return_if_fail (VIGIL_IS_SESSIONS (self));
   g_return_if_fail (session_id != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, vigil_sessions_read_log_async);
-  g_task_set_task_data (task, g_strdup (session_id), g_free);
+  request = g_new0 (LogRequest, 1);
+  request->session_id = g_strdup (session_id);
+  request->now_us = vigil_clock_now_us (self->clock);
+  g_task_set_task_data (task, request, (GDestroyNotify) log_request_free);
   g_task_run_in_thread (task, read_log_in_thread);
 }
 
