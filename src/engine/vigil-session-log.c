@@ -5,7 +5,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "vigil-error.h"
 #include "vigil-session-log.h"
@@ -80,6 +82,7 @@ vigil_session_log_write (VigilDb     *db,
                          const char  *logs_dir,
                          const char  *session_id,
                          gint64       uploaded_at_us,
+                         gboolean     durable,
                          GError     **error)
 {
   g_autoptr(VigilSessionInfo) info = NULL;
@@ -116,7 +119,8 @@ vigil_session_log_write (VigilDb     *db,
   file_name = g_strconcat (session_id, ".json", NULL);
   path = g_build_filename (directory, file_name, NULL);
   if (!g_file_set_contents_full (path, text, length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 durable ? G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE
+                                         : G_FILE_SET_CONTENTS_CONSISTENT,
                                  0600, error))
     return NULL;
 
@@ -140,6 +144,18 @@ remove_partials_in (const char *directory,
       else if (strstr (name, ".json.") != NULL && g_remove (path) == 0)
         g_info ("Removed the partial log %s", path);
     }
+}
+
+void
+vigil_session_log_sync (const char *logs_dir)
+{
+  int fd = g_open (logs_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    return;
+  if (syncfs (fd) != 0)
+    g_warning ("Flushing the session logs to disk failed: %s", g_strerror (errno));
+  close (fd);
 }
 
 void

@@ -17,13 +17,18 @@ JsonNode *vigil_session_log_build            (VigilDb     *db,
                                               GError     **error);
 
 /* Builds the log and writes it to LOGS_DIR/{user}/{session_id}.json
- * atomically (temporary file, fsync, rename): a crash leaves the old state
- * or the whole file, never half of it. Returns the path. */
+ * atomically (temporary file, rename): a crash leaves the old state or the
+ * whole file, never half of it. With @durable each file is fsync'd before
+ * the rename; writers of many logs at once pass FALSE and call
+ * vigil_session_log_sync () once. Returns the path. */
 char     *vigil_session_log_write            (VigilDb     *db,
                                               const char  *logs_dir,
                                               const char  *session_id,
                                               gint64       uploaded_at_us,
+                                              gboolean     durable,
                                               GError     **error);
+/* Flushes the file system that holds @logs_dir to disk (syncfs). */
+void      vigil_session_log_sync             (const char  *logs_dir);
 
 /* Removes temporary files a crash left behind under @logs_dir. */
 void      vigil_session_log_remove_partials  (const char  *logs_dir);

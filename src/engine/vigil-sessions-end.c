@@ -130,7 +130,7 @@ write_log_in_thread (GTask        *task,
   char *path;
 
   db = vigil_store_open_reader (self->store, &error);
-  path = db ? vigil_session_log_write (db, self->logs_dir, data->id, data->ended_at_us, &error) : NULL;
+  path = db ? vigil_session_log_write (db, self->logs_dir, data->id, data->ended_at_us, TRUE, &error) : NULL;
   if (path == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -634,11 +634,19 @@ close_open_rows (VigilSessions  *self,
 {
   VigilDb *db = vigil_store_get_reader (self->store);
   g_autoptr(GPtrArray) open = vigil_session_table_list_open (db, error);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   gint64 now_us = vigil_clock_now_us (self->clock);
 
   if (open == NULL)
     return FALSE;
+  if (open->len == 0)
+    return TRUE;
 
+  /* All of them in one transaction, then their logs with one flush to
+   * disk, then the paths in one more: a thousand sessions take moments,
+   * not a thousand fsyncs. */
+  if (!vigil_db_exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
   for (guint i = 0; i < open->len; i++)
     {
       VigilSessionInfo *info = g_ptr_array_index (open, i);
@@ -649,25 +657,45 @@ close_open_rows (VigilSessions  *self,
         .ended_at_us = now_us,
         .actor = (char *) "system",
       };
-      g_autofree char *path = NULL;
 
-      if (!vigil_db_exec (db, "BEGIN IMMEDIATE", error))
-        return FALSE;
       if (!write_end (db, &data, error))
         {
           if (!vigil_db_exec (db, "ROLLBACK", NULL))
-            g_warning ("Rolling back a session recovery failed");
+            g_warning ("Rolling back the end of open sessions failed");
           return FALSE;
         }
-      if (!vigil_db_exec (db, "COMMIT", error))
-        return FALSE;
-
-      path = vigil_session_log_write (db, self->logs_dir, info->id, now_us, error);
-      if (path == NULL || !vigil_session_table_set_log_path (db, info->id, path, error))
-        return FALSE;
-      g_info ("Session %s ended: %s (%" G_GINT64_FORMAT " events)", info->id, reason, info->event_count);
     }
+  if (!vigil_db_exec (db, "COMMIT", error))
+    return FALSE;
 
+  for (guint i = 0; i < open->len; i++)
+    {
+      VigilSessionInfo *info = g_ptr_array_index (open, i);
+      char *path = vigil_session_log_write (db, self->logs_dir, info->id, now_us, FALSE, error);
+
+      if (path == NULL)
+        return FALSE;
+      g_ptr_array_add (paths, path);
+    }
+  vigil_session_log_sync (self->logs_dir);
+
+  if (!vigil_db_exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (guint i = 0; i < open->len; i++)
+    {
+      VigilSessionInfo *info = g_ptr_array_index (open, i);
+
+      if (!vigil_session_table_set_log_path (db, info->id, g_ptr_array_index (paths, i), error))
+        {
+          if (!vigil_db_exec (db, "ROLLBACK", NULL))
+            g_warning ("Rolling back the log paths of ended sessions failed");
+          return FALSE;
+        }
+    }
+  if (!vigil_db_exec (db, "COMMIT", error))
+    return FALSE;
+
+  g_info ("Ended %u sessions: %s", open->len, reason);
   return TRUE;
 }
 
@@ -712,7 +740,7 @@ write_pending_logs (VigilSessions *self)
       GPtrArray *waiters = value;
       g_autoptr(GError) error = NULL;
       g_autofree char *path = vigil_session_log_write (db, self->logs_dir, key, vigil_clock_now_us (self->clock),
-                                                       &error);
+                                                       TRUE, &error);
 
       if (path != NULL && !vigil_session_table_set_log_path (db, key, path, &error))
         g_clear_pointer (&path, g_free);
