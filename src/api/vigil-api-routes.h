@@ -15,6 +15,8 @@ void vigil_api_auth_install     (VigilServer *server,
 void vigil_api_accounts_install (VigilServer *server,
                                  SoupServer  *soup_server);
 /* maxidom /enroll/{id}, /verify_password/{id}, also under /api/ */
+void vigil_api_profile_models_install (VigilServer *server,
+                                       SoupServer  *soup_server);
 void vigil_api_profiles_install (VigilServer *server,
                                  SoupServer  *soup_server);
 /* canara /api/v1/log/..., POST /api/v1/ws/sessions/{id}/lifecycle */

@@ -258,6 +258,31 @@ vigil_auth_lookup_user (VigilAuth   *self,
   return record ? g_steal_pointer (&record->user) : NULL;
 }
 
+VigilUser *
+vigil_auth_lookup_profile (VigilAuth   *self,
+                           const char  *profile_id,
+                           GError     **error)
+{
+  g_autoptr(VigilUserRecord) record = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (VIGIL_IS_AUTH (self), NULL);
+
+  if (!vigil_policy_check_profile_id (profile_id, error))
+    return NULL;
+  record = vigil_user_table_find (vigil_store_get_reader (self->store), VIGIL_USER_BY_PROFILE, profile_id,
+                                  &local_error);
+  if (record == NULL)
+    {
+      if (g_error_matches (local_error, VIGIL_ERROR, VIGIL_ERROR_NOT_FOUND))
+        g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_NOT_FOUND, "Profile not found.");
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&record->user);
+}
+
 GPtrArray *
 vigil_auth_list_active_tokens (VigilAuth               *self,
                                const VigilTokenClaims  *caller,

@@ -195,6 +195,11 @@ VigilTokenClaims *vigil_auth_authenticate      (VigilAuth                *self,
 VigilUser        *vigil_auth_lookup_user       (VigilAuth                *self,
                                                 const char               *user_id,
                                                 GError                  **error);
+/* The account enrolled under a maxidom profile id; VIGIL_ERROR_NOT_FOUND
+ * ("Profile not found.") otherwise. */
+VigilUser        *vigil_auth_lookup_profile    (VigilAuth                *self,
+                                                const char               *profile_id,
+                                                GError                  **error);
 /* Tokens of the caller's account that are neither expired nor revoked;
  * elements are VigilTokenInfo. */
 GPtrArray        *vigil_auth_list_active_tokens (VigilAuth               *self,

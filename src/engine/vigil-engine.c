@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "vigil-auth-private.h"
+#include "vigil-profiles-private.h"
 #include "vigil-sessions-private.h"
 #include "vigil-data-lock.h"
 #include "vigil-engine.h"
@@ -29,6 +30,7 @@ struct _VigilEngine
   VigilClock    *clock;
   VigilEventBus *bus;
   VigilSessions *sessions;
+  VigilProfiles *profiles;
   VigilAuth     *auth;
 };
 
@@ -220,6 +222,8 @@ vigil_engine_new_with_options (const char                *data_dir,
   if (self->sessions == NULL)
     return NULL;
 
+  self->profiles = _vigil_profiles_new (self->store, self->clock);
+
   config = auth_config_from_options (options);
   self->auth = _vigil_auth_new (self->store, self->clock, self->metrics, self->sessions,
                                 signing_key, backend, &config);
@@ -278,6 +282,14 @@ vigil_engine_get_sessions (VigilEngine *self)
   return self->sessions;
 }
 
+VigilProfiles *
+vigil_engine_get_profiles (VigilEngine *self)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), NULL);
+
+  return self->profiles;
+}
+
 VigilEventBus *
 vigil_engine_get_event_bus (VigilEngine *self)
 {
@@ -310,6 +322,7 @@ vigil_engine_shutdown (VigilEngine *self)
   /* After the store: flows still in flight hold their own references and
    * find the store closed. */
   g_clear_object (&self->auth);
+  g_clear_object (&self->profiles);
   g_clear_object (&self->sessions);
   if (self->bus != NULL)
     vigil_event_bus_flush (self->bus);

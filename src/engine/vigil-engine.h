@@ -7,6 +7,7 @@
 #include "vigil-clock.h"
 #include "vigil-event-bus.h"
 #include "vigil-metrics.h"
+#include "vigil-profiles.h"
 #include "vigil-secrets.h"
 #include "vigil-sessions.h"
 #include "vigil-store.h"
@@ -58,6 +59,7 @@ VigilStore   *vigil_engine_get_store         (VigilEngine     *self);
 VigilMetrics *vigil_engine_get_metrics       (VigilEngine     *self);
 VigilAuth    *vigil_engine_get_auth          (VigilEngine     *self);
 VigilSessions *vigil_engine_get_sessions     (VigilEngine     *self);
+VigilProfiles *vigil_engine_get_profiles     (VigilEngine     *self);
 VigilEventBus *vigil_engine_get_event_bus    (VigilEngine     *self);
 VigilClock   *vigil_engine_get_clock         (VigilEngine     *self);
 

@@ -208,6 +208,7 @@ vigil_features_typing (JsonObject  *payload,
     return abstain (VIGIL_MODALITY_TYPING, keys->len, "no consecutive letters");
 
   vector = vector_new (VIGIL_MODALITY_TYPING, VIGIL_TYPING_FEATURES, keys->len);
+  vector->pairs = (guint) flight.count;
   vector->values[0] = dwell.mean;
   for (guint d = 0; d < G_N_ELEMENTS (digraphs); d++)
     {

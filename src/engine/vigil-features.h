@@ -38,6 +38,7 @@ typedef struct
   gsize          n_features;
   double        *values;        /* n_features values, NULL when abstained */
   guint          samples;       /* keys or points it was computed from */
+  guint          pairs;         /* typing: consecutive letter pairs (digraphs) */
 } VigilFeatureVector;
 
 void                vigil_feature_vector_free (VigilFeatureVector *vector);

@@ -102,6 +102,30 @@ static const char * const migrations[] = {
   "  data        TEXT NOT NULL,"
   "  PRIMARY KEY (session_id, seq)"
   ") WITHOUT ROWID;",
+
+  /* 4: behavioral profiles: the vectors a user enrolled (and, later, the
+   * pool of vectors that scored normal) and the models trained on them.
+   * Vectors and models are little-endian binary blobs. */
+  "CREATE TABLE profile_vectors ("
+  "  id         INTEGER PRIMARY KEY,"
+  "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  modality   TEXT NOT NULL,"
+  "  source     TEXT NOT NULL DEFAULT 'enrollment' CHECK (source IN ('enrollment', 'pool')),"
+  "  samples    INTEGER NOT NULL,"
+  "  digraphs   INTEGER NOT NULL DEFAULT 0,"
+  "  vector     BLOB NOT NULL,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX profile_vectors_by_user ON profile_vectors (user_id, modality, source);"
+  "CREATE TABLE profile_models ("
+  "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  modality   TEXT NOT NULL,"
+  "  version    INTEGER NOT NULL,"
+  "  model      BLOB NOT NULL,"
+  "  vectors    INTEGER NOT NULL,"
+  "  trained_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (user_id, modality)"
+  ") WITHOUT ROWID;",
 };
 
 int
