@@ -126,6 +126,52 @@ static const char * const migrations[] = {
   "  trained_at INTEGER NOT NULL,"
   "  PRIMARY KEY (user_id, modality)"
   ") WITHOUT ROWID;",
+
+  /* 5: what the risk engine decides, what analysts answer, the security
+   * events around them, and walmart's per-user fingerprints (running mean
+   * and sum of squared deviations per field). */
+  "CREATE TABLE decisions ("
+  "  id         TEXT PRIMARY KEY NOT NULL,"
+  "  session_id TEXT REFERENCES sessions (id) ON DELETE CASCADE,"
+  "  user_id    TEXT,"
+  "  at         INTEGER NOT NULL,"
+  "  risk       REAL NOT NULL,"
+  "  decision   TEXT NOT NULL CHECK (decision IN ('allow', 'monitor', 'step_up', 'block')),"
+  "  confidence REAL NOT NULL,"
+  "  reasons    TEXT NOT NULL,"
+  "  source     TEXT NOT NULL DEFAULT 'local'"
+  ");"
+  "CREATE INDEX decisions_by_session ON decisions (session_id, at);"
+  "CREATE TABLE security_events ("
+  "  id         INTEGER PRIMARY KEY,"
+  "  at         INTEGER NOT NULL,"
+  "  session_id TEXT,"
+  "  user_id    TEXT,"
+  "  kind       TEXT NOT NULL,"
+  "  severity   TEXT NOT NULL DEFAULT 'info' CHECK (severity IN ('info', 'warning', 'critical')),"
+  "  details    TEXT"
+  ");"
+  "CREATE INDEX security_events_by_session ON security_events (session_id, at);"
+  "CREATE INDEX security_events_by_time ON security_events (at);"
+  "CREATE TABLE feedback ("
+  "  id          INTEGER PRIMARY KEY,"
+  "  decision_id TEXT REFERENCES decisions (id) ON DELETE SET NULL,"
+  "  session_id  TEXT,"
+  "  user_id     TEXT,"
+  "  was_correct INTEGER NOT NULL,"
+  "  label       TEXT CHECK (label IS NULL OR label IN ('allow', 'block')),"
+  "  source      TEXT NOT NULL,"
+  "  at          INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE fingerprints ("
+  "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  field      TEXT NOT NULL,"
+  "  count      INTEGER NOT NULL,"
+  "  mean       REAL NOT NULL,"
+  "  m2         REAL NOT NULL,"
+  "  updated_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (user_id, field)"
+  ") WITHOUT ROWID;",
 };
 
 int
