@@ -475,11 +475,11 @@ impostor_auc (guint64 seed)
   double genuine_scores[300], impostor_scores[300];
 
   /* Genuine: N(0, 1) in 31 features; impostors: a third of the features
-   * shifted by 1.5 standard deviations. Default parameters (100 trees). */
+   * shifted by 2 standard deviations. Default parameters (100 trees). */
   vigil_rng_init (&rng, seed);
   train = gaussian_rows (&rng, 200, D, 0, 0);
   genuine = gaussian_rows (&rng, 300, D, 0, 0);
-  impostors = gaussian_rows (&rng, 300, D, D / 3, 1.5);
+  impostors = gaussian_rows (&rng, 300, D, D / 3, 2.0);
 
   forest = vigil_detector_train (VIGIL_DETECTOR_IFOREST, train, 200, NULL, 0, D, NULL, &error);
   g_assert_no_error (error);
@@ -496,9 +496,10 @@ test_ranks_impostors (void)
 {
   double sum = 0, lowest = 1, highest = 0;
 
-  /* One draw's AUC varies between about 0.85 and 0.95 with 100 trees
-   * (about 0.91 to 0.95 with 1000): in 31 features a third of the random
-   * splits see the shift. So the bar is on the mean of 20 data sets. */
+  /* Only a third of the random splits see the shift, so at 1.5 standard
+   * deviations one draw's AUC wanders between about 0.85 and 0.95 with
+   * 100 trees; at 2 every draw clears 0.9 with room. The mean of 20 data
+   * sets is checked too. */
   for (guint64 seed = 1; seed <= 20; seed++)
     {
       double area = impostor_auc (seed);
@@ -508,8 +509,8 @@ test_ranks_impostors (void)
       highest = MAX (highest, area);
     }
   g_test_message ("AUC over 20 data sets: mean %.4f, lowest %.4f, highest %.4f", sum / 20, lowest, highest);
-  g_assert_cmpfloat (sum / 20, >, 0.9);
-  g_assert_cmpfloat (lowest, >, 0.8);
+  g_assert_cmpfloat (sum / 20, >, 0.95);
+  g_assert_cmpfloat (lowest, >, 0.9);
 }
 
 static void

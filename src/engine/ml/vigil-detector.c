@@ -22,20 +22,13 @@ static const char * const kind_names[] = {
   [VIGIL_DETECTOR_LOGISTIC] = "logistic",
 };
 
-/* NULL for a kind not built in (see meson.build): it answers
- * VIGIL_ML_ERROR_UNSUPPORTED instead of failing to link. */
-static const VigilDetectorClass * const classes[G_N_ELEMENTS (kind_names)] = {
-#ifdef VIGIL_ML_HAVE_IFOREST
+static const VigilDetectorClass * const classes[] = {
   [VIGIL_DETECTOR_IFOREST] = &vigil_iforest_class,
-#endif
-#ifdef VIGIL_ML_HAVE_DISTANCE
   [VIGIL_DETECTOR_MANHATTAN] = &vigil_manhattan_class,
   [VIGIL_DETECTOR_MAHALANOBIS_NN] = &vigil_mahalanobis_class,
-#endif
-#ifdef VIGIL_ML_HAVE_LOGISTIC
   [VIGIL_DETECTOR_LOGISTIC] = &vigil_logistic_class,
-#endif
 };
+G_STATIC_ASSERT (G_N_ELEMENTS (classes) == G_N_ELEMENTS (kind_names));
 
 static gboolean
 kind_is_valid (guint64 kind)
@@ -92,13 +85,13 @@ static const VigilDetectorClass *
 lookup_class (guint64   kind,
               GError  **error)
 {
-  const VigilDetectorClass *klass = kind_is_valid (kind) ? classes[kind] : NULL;
-
-  if (klass == NULL)
-    g_set_error (error, VIGIL_ML_ERROR, VIGIL_ML_ERROR_UNSUPPORTED,
-                 "Detector kind %s is not available in this build",
-                 kind_is_valid (kind) ? kind_names[kind] : "(unknown)");
-  return klass;
+  if (!kind_is_valid (kind))
+    {
+      g_set_error (error, VIGIL_ML_ERROR, VIGIL_ML_ERROR_UNSUPPORTED,
+                   "Unknown detector kind %" G_GUINT64_FORMAT, kind);
+      return NULL;
+    }
+  return classes[kind];
 }
 
 VigilDetector *
