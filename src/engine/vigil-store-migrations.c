@@ -172,6 +172,9 @@ static const char * const migrations[] = {
   "  updated_at INTEGER NOT NULL,"
   "  PRIMARY KEY (user_id, field)"
   ") WITHOUT ROWID;",
+
+  /* 6: the dashboard's "last 24 hours" over decisions. */
+  "CREATE INDEX decisions_by_time ON decisions (at);",
 };
 
 int
