@@ -14,6 +14,9 @@ void vigil_api_auth_install     (VigilServer *server,
 /* walmart /api/signup, /api/login, /api/check-admin, /api/admin/{users,audit-logs} */
 void vigil_api_accounts_install (VigilServer *server,
                                  SoupServer  *soup_server);
+/* walmart /api/fingerprint/{update,analyze}, /api/risk/assess, /api/analytics/{session,dashboard} */
+void vigil_api_risk_install     (VigilServer *server,
+                                 SoupServer  *soup_server);
 /* maxidom /enroll/{id}, /verify_password/{id}, also under /api/ */
 void vigil_api_profile_models_install (VigilServer *server,
                                        SoupServer  *soup_server);
@@ -21,6 +24,9 @@ void vigil_api_profiles_install (VigilServer *server,
                                  SoupServer  *soup_server);
 /* canara /api/v1/log/..., POST /api/v1/ws/sessions/{id}/lifecycle */
 void vigil_api_log_install      (VigilServer *server,
+                                 SoupServer  *soup_server);
+/* the ML engine's /session/{start,end}, /analyze-mobile, /feedback, /statistics */
+void vigil_api_ml_install        (VigilServer *server,
                                  SoupServer  *soup_server);
 /* canara WS /api/v1/ws/behavior/{session_id}?token= */
 void vigil_api_ws_behavior_install (VigilServer *server,

@@ -278,9 +278,11 @@ vigil_server_new (VigilEngine *engine)
   vigil_api_health_install (self, self->soup_server);
   vigil_api_auth_install (self, self->soup_server);
   vigil_api_accounts_install (self, self->soup_server);
+  vigil_api_risk_install (self, self->soup_server);
   vigil_api_profiles_install (self, self->soup_server);
   vigil_api_profile_models_install (self, self->soup_server);
   vigil_api_log_install (self, self->soup_server);
+  vigil_api_ml_install (self, self->soup_server);
   vigil_api_ws_behavior_install (self, self->soup_server);
   vigil_api_ws_stream_install (self, self->soup_server);
   vigil_api_ws_monitor_install (self, self->soup_server);

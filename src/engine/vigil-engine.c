@@ -12,6 +12,7 @@
 
 #include "vigil-auth-private.h"
 #include "vigil-profiles-private.h"
+#include "vigil-risk-private.h"
 #include "vigil-sessions-private.h"
 #include "vigil-data-lock.h"
 #include "vigil-engine.h"
@@ -31,6 +32,8 @@ struct _VigilEngine
   VigilEventBus *bus;
   VigilSessions *sessions;
   VigilProfiles *profiles;
+  VigilRisk     *risk;
+  VigilFingerprints *fingerprints;
   VigilAuth     *auth;
 };
 
@@ -223,6 +226,8 @@ vigil_engine_new_with_options (const char                *data_dir,
     return NULL;
 
   self->profiles = _vigil_profiles_new (self->store, self->clock);
+  self->risk = _vigil_risk_new (self->store, self->clock, self->sessions, self->profiles, self->bus);
+  self->fingerprints = _vigil_fingerprints_new (self->store, self->clock, self->sessions);
 
   config = auth_config_from_options (options);
   self->auth = _vigil_auth_new (self->store, self->clock, self->metrics, self->sessions,
@@ -290,12 +295,28 @@ vigil_engine_get_profiles (VigilEngine *self)
   return self->profiles;
 }
 
+VigilFingerprints *
+vigil_engine_get_fingerprints (VigilEngine *self)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), NULL);
+
+  return self->fingerprints;
+}
+
 VigilEventBus *
 vigil_engine_get_event_bus (VigilEngine *self)
 {
   g_return_val_if_fail (VIGIL_IS_ENGINE (self), NULL);
 
   return self->bus;
+}
+
+VigilRisk *
+vigil_engine_get_risk (VigilEngine *self)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), NULL);
+
+  return self->risk;
 }
 
 VigilClock *
@@ -311,6 +332,9 @@ vigil_engine_shutdown (VigilEngine *self)
 {
   g_return_if_fail (VIGIL_IS_ENGINE (self));
 
+  /* Risk first: no decision is taken on sessions being shut down. */
+  if (self->risk != NULL)
+    _vigil_risk_shutdown (self->risk);
   /* Sessions first, while the store still takes their final writes. */
   if (self->sessions != NULL)
     _vigil_sessions_shutdown (self->sessions);
@@ -322,7 +346,9 @@ vigil_engine_shutdown (VigilEngine *self)
   /* After the store: flows still in flight hold their own references and
    * find the store closed. */
   g_clear_object (&self->auth);
+  g_clear_object (&self->risk);
   g_clear_object (&self->profiles);
+  g_clear_object (&self->fingerprints);
   g_clear_object (&self->sessions);
   if (self->bus != NULL)
     vigil_event_bus_flush (self->bus);

@@ -6,8 +6,10 @@
 #include "vigil-auth.h"
 #include "vigil-clock.h"
 #include "vigil-event-bus.h"
+#include "vigil-fingerprints.h"
 #include "vigil-metrics.h"
 #include "vigil-profiles.h"
+#include "vigil-risk.h"
 #include "vigil-secrets.h"
 #include "vigil-sessions.h"
 #include "vigil-store.h"
@@ -60,8 +62,11 @@ VigilMetrics *vigil_engine_get_metrics       (VigilEngine     *self);
 VigilAuth    *vigil_engine_get_auth          (VigilEngine     *self);
 VigilSessions *vigil_engine_get_sessions     (VigilEngine     *self);
 VigilProfiles *vigil_engine_get_profiles     (VigilEngine     *self);
+VigilFingerprints *vigil_engine_get_fingerprints (VigilEngine *self);
 VigilEventBus *vigil_engine_get_event_bus    (VigilEngine     *self);
 VigilClock   *vigil_engine_get_clock         (VigilEngine     *self);
+/* Live session risk and decisions, and the ML engine surface. */
+VigilRisk    *vigil_engine_get_risk          (VigilEngine     *self);
 
 /* Flushes every queued write, closes the database and releases the data
  * directory. Safe to call twice; the engine answers nothing afterwards. */

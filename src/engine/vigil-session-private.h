@@ -32,6 +32,9 @@ void          _vigil_session_set_state      (VigilSession      *self,
 guint         _vigil_session_add_socket     (VigilSession      *self,
                                              int                delta);
 void          _vigil_session_emit_mpin_required (VigilSession  *self);
+/* VigilRisk's latest score of the session, in [0, 1]. */
+void          _vigil_session_set_risk_score (VigilSession      *self,
+                                             double             risk_score);
 void          _vigil_session_emit_blocked   (VigilSession      *self,
                                              const char        *reason);
 

@@ -307,6 +307,13 @@ vigil_session_get_risk_score (VigilSession *self)
   return self->risk_score;
 }
 
+void
+_vigil_session_set_risk_score (VigilSession *self,
+                               double        risk_score)
+{
+  self->risk_score = CLAMP (risk_score, 0.0, 1.0);
+}
+
 gint64
 _vigil_session_next_seq (VigilSession *self)
 {

@@ -135,6 +135,11 @@ write_log_in_thread (GTask        *task,
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, path, g_free);
+
+  g_mutex_lock (&self->log_jobs_lock);
+  if (--self->log_jobs == 0)
+    g_cond_broadcast (&self->log_jobs_done);
+  g_mutex_unlock (&self->log_jobs_lock);
 }
 
 static void
@@ -171,6 +176,9 @@ start_log_job (VigilSessions *self,
   g_autoptr(GTask) job = g_task_new (self, NULL, on_log_written, g_object_ref (task));
 
   g_task_set_task_data (job, g_task_get_task_data (task), NULL);
+  g_mutex_lock (&self->log_jobs_lock);
+  self->log_jobs++;
+  g_mutex_unlock (&self->log_jobs_lock);
   g_task_run_in_thread (job, write_log_in_thread);
 }
 
@@ -774,6 +782,10 @@ _vigil_sessions_shutdown (VigilSessions *self)
   /* A clean stop: what was acknowledged is committed, every open session
    * ends now with its log written, and nothing is left for recovery. */
   vigil_store_flush (self->store);
+  g_mutex_lock (&self->log_jobs_lock);
+  while (self->log_jobs > 0)
+    g_cond_wait (&self->log_jobs_done, &self->log_jobs_lock);
+  g_mutex_unlock (&self->log_jobs_lock);
 
   g_hash_table_iter_init (&iter, self->open);
   while (g_hash_table_iter_next (&iter, NULL, &value))

@@ -33,6 +33,11 @@ struct _VigilSessions
   GHashTable         *ending;    /* id → GPtrArray of GTask waiting for the log */
   guint               sweep_id;
   gboolean            shut_down;
+  /* Log files being written on worker threads: shut-down waits for
+   * them, so nothing is written into the data directory after it. */
+  GMutex              log_jobs_lock;
+  GCond               log_jobs_done;
+  guint               log_jobs;
 };
 
 void           _vigil_sessions_update_active_count (VigilSessions *self);

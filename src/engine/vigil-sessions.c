@@ -44,6 +44,8 @@ vigil_sessions_finalize (GObject *object)
   VigilSessions *self = VIGIL_SESSIONS (object);
 
   g_free (self->logs_dir);
+  g_mutex_clear (&self->log_jobs_lock);
+  g_cond_clear (&self->log_jobs_done);
 
   G_OBJECT_CLASS (vigil_sessions_parent_class)->finalize (object);
 }
@@ -62,6 +64,8 @@ vigil_sessions_init (VigilSessions *self)
 {
   self->open = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->ending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  g_mutex_init (&self->log_jobs_lock);
+  g_cond_init (&self->log_jobs_done);
 }
 
 gboolean

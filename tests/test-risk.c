@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* VigilRisk below the HTTP layer: the canara rules add up and clamp;
+ * device drift, impossible travel and bot timing are found in synthetic
+ * events; the thresholds step up at 0.7 and block at 0.9 (pushes seen
+ * through the session's signals); a block at confidence exactly 0.8 steps
+ * up instead; decisions, security events and audit entries are written;
+ * a benign session stays allowed. */
+#include "config.h"
+
+#include <sodium.h>
+
+#include "vigil-engine.h"
+#include "vigil-error.h"
+#include "vigil-test-util.h"
+#include "vigil-time.h"
+
+#define START_US (G_GINT64_CONSTANT (1767225600) * G_USEC_PER_SEC)
+
+typedef struct
+{
+  char          *dir;
+  VigilClock    *clock;
+  VigilEngine   *engine;
+  VigilSessions *sessions;
+  VigilRisk     *risk;
+  char          *user_id;
+} Fixture;
+
+typedef struct
+{
+  gboolean      done;
+  GAsyncResult *result;
+} Wait;
+
+typedef struct
+{
+  guint  mpin_required;
+  guint  blocked;
+  char  *block_reason;
+} Pushes;
+
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+  wait->done = TRUE;
+}
+
+static GAsyncResult *
+wait_result (Wait *wait)
+{
+  g_assert_true (vigil_test_wait_for (&wait->done, 30000));
+  return wait->result;
+}
+
+static char *
+make_user (Fixture    *fixture,
+           const char *phone)
+{
+  VigilRegistration registration = { .phone = phone, .password = "SecurePassword123" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(VigilUser) user = NULL;
+  Wait wait = { 0 };
+
+  vigil_auth_register_async (vigil_engine_get_auth (fixture->engine), &registration, NULL, NULL, on_done, &wait);
+  result = wait_result (&wait);
+  user = vigil_auth_register_finish (vigil_engine_get_auth (fixture->engine), result, &error);
+  g_assert_no_error (error);
+  return g_strdup (user->id);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  VigilEngineOptions options;
+
+  fixture->dir = vigil_test_make_tmp_dir ();
+  fixture->clock = vigil_clock_new_manual (START_US);
+  vigil_engine_options_init (&options);
+  options.clock = fixture->clock;
+  options.secrets = VIGIL_SECRETS_FILE_ONLY;
+  options.hash_opslimit = crypto_pwhash_OPSLIMIT_MIN;
+  options.hash_memlimit = crypto_pwhash_MEMLIMIT_MIN;
+  fixture->engine = vigil_engine_new_with_options (fixture->dir, &options, &error);
+  g_assert_no_error (error);
+  fixture->sessions = vigil_engine_get_sessions (fixture->engine);
+  fixture->risk = vigil_engine_get_risk (fixture->engine);
+  fixture->user_id = make_user (fixture, "9876543210");
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  vigil_engine_shutdown (fixture->engine);
+  vigil_test_drain_main_context ();
+  g_assert_finalize_object (g_steal_pointer (&fixture->engine));
+  vigil_clock_unref (fixture->clock);
+  vigil_test_rm_rf (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->user_id);
+}
+
+static void
+on_mpin_required (VigilSession *session,
+                  gpointer      user_data)
+{
+  ((Pushes *) user_data)->mpin_required++;
+}
+
+static void
+on_blocked (VigilSession *session,
+            const char   *reason,
+            gpointer      user_data)
+{
+  Pushes *pushes = user_data;
+
+  pushes->blocked++;
+  g_free (pushes->block_reason);
+  pushes->block_reason = g_strdup (reason);
+}
+
+/* A live session with a device context, its pushes counted in @pushes. */
+static VigilSession *
+start_session (Fixture *fixture,
+               Pushes  *pushes)
+{
+  g_autoptr(JsonObject) context = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  Wait wait = { 0 };
+  VigilSession *session;
+
+  json_object_set_string_member (context, "device_id", "device-1");
+  json_object_set_string_member (context, "device_model", "Pixel 7");
+  json_object_set_string_member (context, "os_version", "Android 14");
+  vigil_sessions_start_async (fixture->sessions, fixture->user_id, "device-1", context, "127.0.0.1", NULL,
+                              on_done, &wait);
+  result = wait_result (&wait);
+  session = vigil_sessions_start_finish (fixture->sessions, result, &error);
+  g_assert_no_error (error);
+  if (pushes != NULL)
+    {
+      g_signal_connect (session, "mpin-required", G_CALLBACK (on_mpin_required), pushes);
+      g_signal_connect (session, "blocked", G_CALLBACK (on_blocked), pushes);
+    }
+  return session;
+}
+
+static char *
+timestamp (gint64 offset_ms)
+{
+  return vigil_time_format_iso8601 (START_US + offset_ms * 1000);
+}
+
+/* {"event_type": @type, "timestamp": START + @offset_ms, "data": @data} */
+static VigilEvent *
+make_event (const char *type,
+            gint64      offset_ms,
+            const char *data)
+{
+  g_autofree char *when = timestamp (offset_ms);
+  g_autofree char *text = g_strdup_printf ("{\"event_type\":\"%s\",\"timestamp\":\"%s\",\"data\":%s}", type, when,
+                                           data ? data : "{}");
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  g_autoptr(GError) error = NULL;
+  VigilEvent *event;
+
+  g_assert_nonnull (node);
+  event = vigil_event_new_from_json (json_node_get_object (node), strlen (text), &error);
+  g_assert_no_error (error);
+  return event;
+}
+
+/* Appends @events to @session, lets the bus deliver them and every
+ * decision commit. */
+static void
+feed (Fixture      *fixture,
+      VigilSession *session,
+      GPtrArray    *events)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  Wait wait = { 0 };
+
+  vigil_sessions_append_async (fixture->sessions, vigil_session_get_id (session), fixture->user_id, events, NULL,
+                               on_done, &wait);
+  result = wait_result (&wait);
+  vigil_sessions_append_finish (fixture->sessions, result, &error);
+  g_assert_no_error (error);
+  vigil_event_bus_flush (vigil_engine_get_event_bus (fixture->engine));
+  vigil_store_flush (vigil_engine_get_store (fixture->engine));
+  vigil_test_drain_main_context ();
+}
+
+/* Feeds events of the given types, a second apart with a human jitter. */
+static void
+feed_types (Fixture      *fixture,
+            VigilSession *session,
+            const char   *first_type,
+            ...) G_GNUC_NULL_TERMINATED;
+
+static void
+feed_types (Fixture      *fixture,
+            VigilSession *session,
+            const char   *first_type,
+            ...)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  static gint64 offset_ms = 0;
+  va_list args;
+
+  va_start (args, first_type);
+  for (const char *type = first_type; type != NULL; type = va_arg (args, const char *))
+    {
+      offset_ms += 700 + g_test_rand_int_range (0, 900);
+      g_ptr_array_add (events, make_event (type, offset_ms, NULL));
+    }
+  va_end (args);
+  feed (fixture, session, events);
+}
+
+static gint64
+query_int (Fixture    *fixture,
+           const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 value = -1;
+
+  g_assert_true (vigil_db_query_int (vigil_store_get_reader (vigil_engine_get_store (fixture->engine)), sql, &value,
+                                     &error));
+  g_assert_no_error (error);
+  return value;
+}
+
+static gboolean
+has_reason (const VigilRiskDecision *decision,
+            const char              *code)
+{
+  for (guint i = 0; i < decision->reasons->len; i++)
+    if (g_strcmp0 (((VigilRiskReason *) g_ptr_array_index (decision->reasons, i))->code, code) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static VigilRiskDecision *
+last_decision (Fixture      *fixture,
+               VigilSession *session)
+{
+  VigilRiskDecision *decision = vigil_risk_get_last_decision (fixture->risk, vigil_session_get_id (session));
+
+  g_assert_nonnull (decision);
+  return decision;
+}
+
+/* The pure decision function, at and around every threshold. */
+static void
+test_decide (void)
+{
+  VigilDecision requested;
+
+  g_assert_cmpint (vigil_risk_decide (0.0, 1.0, NULL), ==, VIGIL_DECISION_ALLOW);
+  g_assert_cmpint (vigil_risk_decide (0.399, 1.0, NULL), ==, VIGIL_DECISION_ALLOW);
+  g_assert_cmpint (vigil_risk_decide (0.4, 1.0, NULL), ==, VIGIL_DECISION_MONITOR);
+  g_assert_cmpint (vigil_risk_decide (0.699, 1.0, NULL), ==, VIGIL_DECISION_MONITOR);
+  g_assert_cmpint (vigil_risk_decide (0.7, 0.1, NULL), ==, VIGIL_DECISION_STEP_UP);
+  g_assert_cmpint (vigil_risk_decide (0.899, 1.0, NULL), ==, VIGIL_DECISION_STEP_UP);
+  g_assert_cmpint (vigil_risk_decide (0.9, 0.801, &requested), ==, VIGIL_DECISION_BLOCK);
+  g_assert_cmpint (requested, ==, VIGIL_DECISION_BLOCK);
+  /* Exactly 0.8 does not block: it steps up. */
+  g_assert_cmpint (vigil_risk_decide (0.9, 0.8, &requested), ==, VIGIL_DECISION_STEP_UP);
+  g_assert_cmpint (requested, ==, VIGIL_DECISION_BLOCK);
+  g_assert_cmpint (vigil_risk_decide (1.0, 0.8, NULL), ==, VIGIL_DECISION_STEP_UP);
+  g_assert_cmpint (vigil_risk_decide (1.0, 0.5, NULL), ==, VIGIL_DECISION_STEP_UP);
+  g_assert_cmpstr (vigil_decision_to_string (VIGIL_DECISION_STEP_UP), ==, "step_up");
+}
+
+static void
+test_rules_add_and_clamp (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(VigilSession) session = start_session (fixture, NULL);
+  g_autoptr(VigilSession) other = start_session (fixture, NULL);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) first = NULL;
+  g_autoptr(VigilRiskDecision) second = NULL;
+  g_autoptr(VigilRiskDecision) clamped = NULL;
+  g_autoptr(VigilRiskDecision) low = NULL;
+
+  g_assert_cmpfloat (vigil_risk_get_session_risk (fixture->risk, vigil_session_get_id (session)), ==, -1);
+
+  /* 0.25 + 0.15 = 0.4: monitor. */
+  feed_types (fixture, session, "mpin_failed", "new_beneficiary", NULL);
+  first = last_decision (fixture, session);
+  g_assert_cmpfloat_with_epsilon (first->risk, 0.4, 1e-9);
+  g_assert_cmpint (first->decision, ==, VIGIL_DECISION_MONITOR);
+  g_assert_cmpfloat_with_epsilon (vigil_session_get_risk_score (session), 0.4, 1e-9);
+  g_assert_true (has_reason (first, "rule.mpin_failed"));
+
+  /* − 0.1 − 0.05 − 0.02, and a transaction over 50,000 (+0.15) and a
+   * typing speed under 10 wpm (+0.05). */
+  feed_types (fixture, session, "mpin_verified", "idle_timeout", "normal_typing", NULL);
+  g_ptr_array_add (events, make_event ("transaction_attempt", 30000, "{\"amount\": 75000}"));
+  g_ptr_array_add (events, make_event ("typing_pattern", 31500, "{\"typing_speed\": 4}"));
+  feed (fixture, session, events);
+  second = last_decision (fixture, session);
+  g_assert_cmpfloat_with_epsilon (second->risk, 0.4 - 0.17 + 0.2, 1e-9);
+  g_assert_true (has_reason (second, "rule.transaction_amount"));
+  g_assert_true (has_reason (second, "rule.typing_speed"));
+
+  /* Clamped at 1 after every event, as the seed did: 1 − 0.1 = 0.9 and
+   * not 1.2 − 0.1. */
+  feed_types (fixture, other, "multiple_login_attempts", "multiple_login_attempts", "multiple_login_attempts",
+              "multiple_login_attempts", "mpin_verified", NULL);
+  clamped = last_decision (fixture, other);
+  g_assert_cmpfloat_with_epsilon (clamped->risk, 0.9, 1e-9);
+
+  /* And at 0 from below. */
+  {
+    g_autoptr(VigilSession) third = start_session (fixture, NULL);
+
+    feed_types (fixture, third, "mpin_verified", "mpin_verified", "rapid_clicks", NULL);
+    low = last_decision (fixture, third);
+    g_assert_cmpfloat_with_epsilon (low->risk, 0.1, 1e-9);
+    g_assert_cmpint (low->decision, ==, VIGIL_DECISION_ALLOW);
+  }
+}
+
+static void
+test_page_switches (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(VigilSession) session = start_session (fixture, NULL);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) decision = NULL;
+
+  /* Eleven switches in 55 s: more than ten a minute. */
+  for (guint i = 0; i < 11; i++)
+    g_ptr_array_add (events, make_event ("page_view", i * 5000 + (i % 3) * 700, NULL));
+  feed (fixture, session, events);
+  decision = last_decision (fixture, session);
+  g_assert_true (has_reason (decision, "rule.page_switches"));
+  g_assert_cmpfloat_with_epsilon (decision->risk, 0.1, 1e-9);
+}
+
+static void
+test_device_drift (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(VigilSession) session = start_session (fixture, NULL);
+  g_autoptr(GPtrArray) same = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) before = NULL;
+  g_autoptr(VigilRiskDecision) after = NULL;
+
+  g_ptr_array_add (same, make_event ("security_check", 1000, "{\"device_id\": \"device-1\", \"os_version\": \"Android 14\"}"));
+  feed (fixture, session, same);
+  before = last_decision (fixture, session);
+  g_assert_false (has_reason (before, "device_drift"));
+  g_assert_cmpint (before->decision, ==, VIGIL_DECISION_ALLOW);
+
+  g_ptr_array_add (changed, make_event ("security_check", 2000,
+                                        "{\"device_info\": {\"device_model\": \"iPhone 15\"}}"));
+  feed (fixture, session, changed);
+  after = last_decision (fixture, session);
+  g_assert_true (has_reason (after, "device_drift"));
+  g_assert_cmpfloat_with_epsilon (after->risk, 0.6, 1e-9);
+  g_assert_cmpfloat_with_epsilon (after->confidence, 0.95, 1e-9);
+  g_assert_cmpint (after->decision, ==, VIGIL_DECISION_MONITOR);
+}
+
+static void
+test_impossible_travel (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(VigilSession) session = start_session (fixture, NULL);
+  g_autoptr(VigilSession) slow = start_session (fixture, NULL);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GPtrArray) slow_events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) decision = NULL;
+  g_autoptr(VigilRiskDecision) slow_decision = NULL;
+
+  /* Bengaluru, then Delhi (about 1,740 km) a minute later. */
+  g_ptr_array_add (events, make_event ("location_update", 0, "{\"location\": {\"latitude\": 12.97, \"longitude\": 77.59}}"));
+  g_ptr_array_add (events, make_event ("location_update", 60000, "{\"location_data\": {\"lat\": 28.61, \"lon\": 77.21}}"));
+  feed (fixture, session, events);
+  decision = last_decision (fixture, session);
+  g_assert_true (has_reason (decision, "impossible_travel"));
+
+  /* The same trip in three hours is a flight. */
+  g_ptr_array_add (slow_events, make_event ("location_update", 0, "{\"latitude\": 12.97, \"longitude\": 77.59}"));
+  g_ptr_array_add (slow_events, make_event ("location_update", 3 * 3600 * 1000, "{\"latitude\": 28.61, \"longitude\": 77.21}"));
+  feed (fixture, slow, slow_events);
+  slow_decision = last_decision (fixture, slow);
+  g_assert_false (has_reason (slow_decision, "impossible_travel"));
+}
+
+static void
+test_bot_timing (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(VigilSession) bot = start_session (fixture, NULL);
+  g_autoptr(VigilSession) human = start_session (fixture, NULL);
+  g_autoptr(GPtrArray) bot_events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GPtrArray) few = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GPtrArray) human_events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) early = NULL;
+  g_autoptr(VigilRiskDecision) decision = NULL;
+  g_autoptr(VigilRiskDecision) human_decision = NULL;
+  gint64 at = 0;
+
+  /* 19 metronomic events are not enough to judge; the 20th is. */
+  for (guint i = 0; i < 19; i++)
+    g_ptr_array_add (few, make_event ("button_click", i * 500, NULL));
+  feed (fixture, bot, few);
+  early = last_decision (fixture, bot);
+  g_assert_false (has_reason (early, "bot_timing"));
+  g_ptr_array_add (bot_events, make_event ("button_click", 19 * 500 + 2, NULL));
+  feed (fixture, bot, bot_events);
+  decision = last_decision (fixture, bot);
+  g_assert_true (has_reason (decision, "bot_timing"));
+  g_assert_cmpfloat_with_epsilon (decision->risk, 0.5, 1e-9);
+
+  for (guint i = 0; i < 40; i++)
+    {
+      at += 200 + g_test_rand_int_range (0, 1500);
+      g_ptr_array_add (human_events, make_event ("button_click", at, NULL));
+    }
+  feed (fixture, human, human_events);
+  human_decision = last_decision (fixture, human);
+  g_assert_false (has_reason (human_decision, "bot_timing"));
+}
+
+static void
+test_step_up_at_0_7 (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  Pushes pushes = { 0 };
+  g_autoptr(VigilSession) session = start_session (fixture, &pushes);
+  g_autoptr(VigilRiskDecision) below = NULL;
+  g_autoptr(VigilRiskDecision) decision = NULL;
+
+  /* 0.25 + 0.3 = 0.55: monitor, nothing pushed. */
+  feed_types (fixture, session, "mpin_failed", "multiple_login_attempts", NULL);
+  below = last_decision (fixture, session);
+  g_assert_cmpint (below->decision, ==, VIGIL_DECISION_MONITOR);
+  g_assert_cmpuint (pushes.mpin_required, ==, 0);
+
+  /* + 0.15 = 0.7 exactly: step up. */
+  feed_types (fixture, session, "new_beneficiary", NULL);
+  decision = last_decision (fixture, session);
+  g_assert_cmpfloat_with_epsilon (decision->risk, 0.7, 1e-9);
+  g_assert_cmpint (decision->decision, ==, VIGIL_DECISION_STEP_UP);
+  g_assert_nonnull (decision->id);
+  g_assert_cmpuint (pushes.mpin_required, ==, 1);
+  g_assert_cmpuint (pushes.blocked, ==, 0);
+  g_assert_cmpint (vigil_session_get_state (session), ==, VIGIL_SESSION_MONITOR);
+
+  /* Still 0.7 on the next batch: the same decision is not pushed again. */
+  feed_types (fixture, session, "button_click", NULL);
+  g_assert_cmpuint (pushes.mpin_required, ==, 1);
+
+  /* Stored: monitor, then step_up; each with its security event and
+   * audit entry, and the session's risk. */
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM decisions"), ==, 2);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM decisions WHERE decision = 'step_up'"
+                                       " AND abs (risk - 0.7) < 1e-9 AND session_id IS NOT NULL"), ==, 1);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM security_events WHERE kind = 'risk.step_up'"
+                                       " AND severity = 'warning'"), ==, 1);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_log WHERE action = 'risk.decision'"
+                                       " AND actor = 'system'"), ==, 2);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM sessions WHERE abs (risk_score - 0.7) < 1e-9"), ==, 1);
+}
+
+static void
+test_block_at_0_9 (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  Pushes pushes = { 0 };
+  g_autoptr(VigilSession) session = start_session (fixture, &pushes);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+
+  /* Device drift (0.6 at 0.95) and two failed MPINs (0.5 at 0.8): risk 1,
+   * confidence (0.57 + 0.4) / 1.1 = 0.882 > 0.8: block. */
+  g_ptr_array_add (events, make_event ("security_check", 1000, "{\"device_id\": \"device-666\"}"));
+  g_ptr_array_add (events, make_event ("mpin_failed", 2300, NULL));
+  g_ptr_array_add (events, make_event ("mpin_failed", 3900, NULL));
+  feed (fixture, session, events);
+
+  g_assert_cmpuint (pushes.blocked, ==, 1);
+  g_assert_cmpstr (pushes.block_reason, ==, "Device changed during the session (device_id)");
+  g_assert_cmpuint (pushes.mpin_required, ==, 0);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM decisions WHERE decision = 'block'"
+                                       " AND risk = 1 AND abs (confidence - 0.882) < 1e-9"), ==, 1);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM security_events WHERE kind = 'risk.block'"
+                                       " AND severity = 'critical'"), ==, 1);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_log WHERE action = 'risk.decision'"), ==, 1);
+  g_free (pushes.block_reason);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM decisions WHERE decision = 'block'"
+                                       " AND reasons LIKE '%device_drift%' AND reasons LIKE '%rule.mpin_failed%'"), ==, 1);
+}
+
+static void
+test_block_confidence_exactly_0_8 (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  Pushes pushes = { 0 };
+  g_autoptr(VigilSession) session = start_session (fixture, &pushes);
+  g_autoptr(VigilRiskDecision) decision = NULL;
+  VigilRiskReason *first;
+
+  /* Four failed MPINs: risk 1, all evidence client-reported rules at
+   * confidence 0.8, so the block is not above 0.8: it steps up. */
+  feed_types (fixture, session, "mpin_failed", "mpin_failed", "mpin_failed", "mpin_failed", NULL);
+  decision = last_decision (fixture, session);
+  g_assert_cmpfloat (decision->risk, ==, 1.0);
+  g_assert_cmpfloat (decision->confidence, ==, 0.8);
+  g_assert_cmpint (decision->requested, ==, VIGIL_DECISION_BLOCK);
+  g_assert_cmpint (decision->decision, ==, VIGIL_DECISION_STEP_UP);
+  first = g_ptr_array_index (decision->reasons, 0);
+  g_assert_cmpstr (first->code, ==, "block_confidence_low");
+  g_assert_cmpuint (pushes.blocked, ==, 0);
+  g_assert_cmpuint (pushes.mpin_required, ==, 1);
+  g_assert_nonnull (vigil_sessions_lookup (fixture->sessions, vigil_session_get_id (session)));
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM decisions WHERE decision = 'step_up'"
+                                       " AND confidence = 0.8 AND reasons LIKE '%block_confidence_low%'"), ==, 1);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM decisions WHERE decision = 'block'"), ==, 0);
+}
+
+static void
+test_benign_session (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  Pushes pushes = { 0 };
+  g_autoptr(VigilSession) session = start_session (fixture, &pushes);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) decision = NULL;
+  static const char * const types[] = { "button_click", "typing_pattern", "page_view", "scroll", "normal_typing" };
+  gint64 at = 0;
+
+  for (guint i = 0; i < 60; i++)
+    {
+      const char *type = types[i % G_N_ELEMENTS (types)];
+
+      at += 400 + g_test_rand_int_range (0, 4000);
+      g_ptr_array_add (events, make_event (type, at, g_str_equal (type, "typing_pattern")
+                                                       ? "{\"typing_speed\": 45, \"device_id\": \"device-1\"}"
+                                                       : "{\"latitude\": 12.97, \"longitude\": 77.59}"));
+    }
+  feed (fixture, session, events);
+  decision = last_decision (fixture, session);
+  g_assert_cmpint (decision->decision, ==, VIGIL_DECISION_ALLOW);
+  g_assert_cmpfloat (decision->risk, ==, 0);
+  g_assert_cmpuint (decision->reasons->len, ==, 0);
+  g_assert_cmpuint (pushes.mpin_required + pushes.blocked, ==, 0);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM decisions"), ==, 0);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM security_events"), ==, 0);
+}
+
+static void
+test_history (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(VigilSession) first = start_session (fixture, NULL);
+  g_autoptr(VigilSession) second = NULL;
+  g_autoptr(VigilRiskDecision) decision = NULL;
+
+  feed_types (fixture, first, "mpin_failed", "new_beneficiary", NULL);   /* 0.4, stored as monitor */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = NULL;
+    Wait wait = { 0 };
+
+    vigil_sessions_end_async (fixture->sessions, vigil_session_get_id (first), "logout", NULL, NULL, on_done, &wait);
+    result = wait_result (&wait);
+    path = vigil_sessions_end_finish (fixture->sessions, result, &error);
+    g_assert_no_error (error);
+  }
+
+  /* Ended, then a day later: a quarter of 0.4 halved once, 0.05. */
+  vigil_clock_advance (fixture->clock, G_GINT64_CONSTANT (24) * 3600 * G_USEC_PER_SEC);
+  second = start_session (fixture, NULL);
+  feed_types (fixture, second, "button_click", NULL);
+  decision = last_decision (fixture, second);
+  g_assert_true (has_reason (decision, "history"));
+  g_assert_cmpfloat_with_epsilon (decision->risk, 0.05, 1e-9);
+}
+
+/* The ML surface's own sessions, not live here: analysed and stored, never
+ * executed. */
+static void
+test_analyze_external (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) decision = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  Wait wait = { 0 };
+
+  g_assert_true (vigil_risk_start_session (fixture->risk, "remote-user", "remote-session", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (vigil_risk_start_session (fixture->risk, "someone-else", "remote-session", NULL, &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  g_ptr_array_add (events, make_event ("large_transaction", 0, "{\"amount\": 90000}"));
+  vigil_risk_analyze_async (fixture->risk, "remote-user", "remote-session", events, NULL, on_done, &wait);
+  result = wait_result (&wait);
+  decision = vigil_risk_analyze_finish (fixture->risk, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (decision->risk, 0.35, 1e-9);
+  g_assert_cmpint (decision->decision, ==, VIGIL_DECISION_ALLOW);
+  g_assert_nonnull (decision->id);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM decisions WHERE session_id IS NULL"
+                                       " AND user_id = 'remote-user'"), ==, 1);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM security_events WHERE session_id = 'remote-session'"), ==, 1);
+
+  g_assert_true (vigil_risk_end_session (fixture->risk, "remote-session", "completed", &error));
+  g_assert_false (vigil_risk_end_session (fixture->risk, "remote-session", "completed", &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_NOT_FOUND);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/risk/decide", test_decide);
+#define ADD(path, func) g_test_add ("/risk/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("rules-add-and-clamp", test_rules_add_and_clamp);
+  ADD ("page-switches", test_page_switches);
+  ADD ("device-drift", test_device_drift);
+  ADD ("impossible-travel", test_impossible_travel);
+  ADD ("bot-timing", test_bot_timing);
+  ADD ("step-up-at-0.7", test_step_up_at_0_7);
+  ADD ("block-at-0.9", test_block_at_0_9);
+  ADD ("block-confidence-exactly-0.8", test_block_confidence_exactly_0_8);
+  ADD ("benign-session", test_benign_session);
+  ADD ("history", test_history);
+  ADD ("analyze-external", test_analyze_external);
+#undef ADD
+
+  return g_test_run ();
+}
