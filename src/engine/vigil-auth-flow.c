@@ -59,6 +59,23 @@ _vigil_auth_flow_new (VigilAuth  *auth,
   return flow;
 }
 
+Flow *
+_vigil_auth_flow_new_session (VigilAuth              *auth,
+                              GTask                  *task,
+                              const VigilTokenClaims *caller,
+                              const char             *device_id,
+                              JsonObject             *context,
+                              const char             *client_address)
+{
+  Flow *flow = _vigil_auth_flow_new (auth, task, client_address);
+
+  flow->identifier = g_strdup (caller->subject);
+  flow->device_id = g_strdup (device_id ? device_id : caller->device_id);
+  flow->context = context ? json_object_ref (context) : NULL;
+  flow->start_session = TRUE;
+  return flow;
+}
+
 const char *
 _vigil_auth_flow_actor (Flow *flow)
 {

@@ -44,6 +44,14 @@ typedef struct
 Flow            *_vigil_auth_flow_new                (VigilAuth      *auth,
                                                       GTask          *task,
                                                       const char     *client_address);
+/* A flow that starts a behavioral session for an authenticated caller, on
+ * @device_id (the caller's device when NULL) with @context (nullable). */
+Flow            *_vigil_auth_flow_new_session        (VigilAuth              *auth,
+                                                      GTask                  *task,
+                                                      const VigilTokenClaims *caller,
+                                                      const char             *device_id,
+                                                      JsonObject             *context,
+                                                      const char             *client_address);
 void             _vigil_auth_flow_free               (Flow           *flow);
 void             _vigil_auth_flow_release_in_flight  (Flow           *flow);
 const char      *_vigil_auth_flow_actor              (Flow           *flow);

@@ -179,11 +179,7 @@ vigil_auth_start_session_async (VigilAuth               *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, vigil_auth_start_session_async);
-  flow = _vigil_auth_flow_new (self, task, client_address);
-  flow->identifier = g_strdup (caller->subject);
-  flow->device_id = g_strdup (device_id ? device_id : caller->device_id);
-  flow->context = context ? json_object_ref (context) : NULL;
-  flow->start_session = TRUE;
+  flow = _vigil_auth_flow_new_session (self, task, caller, device_id, context, client_address);
 
   if ((device_id != NULL && !vigil_policy_check_device_id (device_id, &error)) ||
       !_vigil_auth_flow_find_account (flow, VIGIL_USER_BY_ID, &error))
