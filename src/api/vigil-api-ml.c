@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "vigil-api-json.h"
 #include "vigil-api-request.h"
 #include "vigil-api-routes.h"
@@ -396,6 +398,41 @@ handle_feedback (VigilServer       *server,
                              was_correct, source ? source : "analyst", NULL, feedback_done, call);
 }
 
+/* What the labels did: how many of each, and the per-user step-up
+ * thresholds they moved. */
+static void
+add_feedback_use (JsonBuilder          *builder,
+                  const VigilRiskStats *stats,
+                  GPtrArray            *adjustments)
+{
+  json_builder_set_member_name (builder, "labels");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "allow");
+  json_builder_add_int_value (builder, stats->feedback_allow);
+  json_builder_set_member_name (builder, "block");
+  json_builder_add_int_value (builder, stats->feedback_block);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "threshold_adjustments");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < adjustments->len; i++)
+    {
+      const VigilThresholdAdjustment *adjustment = g_ptr_array_index (adjustments, i);
+
+      json_builder_begin_object (builder);
+      add_string_member (builder, "user_id", adjustment->user_id);
+      add_double_member (builder, "adjustment", adjustment->adjustment);
+      add_double_member (builder, "step_up_threshold",
+                         round ((VIGIL_RISK_SUSPICIOUS_THRESHOLD + adjustment->adjustment) * 1e6) / 1e6);
+      json_builder_set_member_name (builder, "raised");
+      json_builder_add_int_value (builder, adjustment->raised);
+      json_builder_set_member_name (builder, "lowered");
+      json_builder_add_int_value (builder, adjustment->lowered);
+      vigil_api_builder_add_time (builder, "updated_at", adjustment->updated_at_us);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
 /* GET /statistics */
 static void
 handle_statistics (VigilServer       *server,
@@ -405,6 +442,7 @@ handle_statistics (VigilServer       *server,
   g_autoptr(VigilTokenClaims) claims = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(GPtrArray) active = NULL;
+  g_autoptr(GPtrArray) adjustments = NULL;
   g_autoptr(GError) error = NULL;
   VigilRiskStats stats;
   gint64 total = 0;
@@ -412,6 +450,13 @@ handle_statistics (VigilServer       *server,
   if ((claims = authenticate (server, msg)) == NULL)
     return;
   if (!vigil_risk_get_stats (server_risk (server), &stats, &error))
+    {
+      vigil_api_reply_styled_gerror (msg, STYLE, error);
+      return;
+    }
+  adjustments = vigil_profiles_list_adjustments (vigil_engine_get_profiles (vigil_server_get_engine (server)),
+                                                 &error);
+  if (adjustments == NULL)
     {
       vigil_api_reply_styled_gerror (msg, STYLE, error);
       return;
@@ -470,7 +515,10 @@ handle_statistics (VigilServer       *server,
     json_builder_add_double_value (builder, stats.feedback_correct / (double) stats.feedback);
   else
     json_builder_add_null_value (builder);
+  add_feedback_use (builder, &stats, adjustments);
   json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "retraining_pool_vectors");
+  json_builder_add_int_value (builder, stats.pool_vectors);
   json_builder_set_member_name (builder, "security_events");
   json_builder_add_int_value (builder, stats.security_events);
   json_builder_set_member_name (builder, "events_analyzed");

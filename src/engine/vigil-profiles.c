@@ -12,6 +12,7 @@
 #include "vigil-audit.h"
 #include "vigil-ensemble.h"
 #include "vigil-error.h"
+#include "vigil-profile-pool.h"
 #include "vigil-profiles-private.h"
 
 /* Other users' vectors used as negatives, at most, and from how many
@@ -27,6 +28,9 @@ struct _VigilProfiles
   VigilClock *clock;
   GHashTable *models;     /* "user/modality" → VigilEnsemble */
   GHashTable *training;   /* "user/modality" → GPtrArray of GTask waiting */
+  GHashTable *adjustments;  /* user id → double*: step-up adjustments read so far */
+  GHashTable *harvests;     /* session id → GPtrArray of GTask waiting */
+  VigilPoolConfig pool_config;
 };
 
 G_DEFINE_FINAL_TYPE (VigilProfiles, vigil_profiles, G_TYPE_OBJECT)
@@ -44,6 +48,8 @@ vigil_profiles_finalize (GObject *object)
 
   g_clear_pointer (&self->models, g_hash_table_unref);
   g_clear_pointer (&self->training, g_hash_table_unref);
+  g_clear_pointer (&self->adjustments, g_hash_table_unref);
+  g_clear_pointer (&self->harvests, g_hash_table_unref);
   g_clear_object (&self->store);
   g_clear_pointer (&self->clock, vigil_clock_unref);
 
@@ -61,6 +67,9 @@ vigil_profiles_init (VigilProfiles *self)
 {
   self->models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) vigil_ensemble_free);
   self->training = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  self->adjustments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->harvests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  vigil_pool_config_init (&self->pool_config);
 }
 
 VigilProfiles *
@@ -213,6 +222,9 @@ typedef struct
   GBytes        *model;
   guint          vectors;
   guint          negatives;
+  guint          pool_vectors;    /* of the retraining pool, after the foundation */
+  gint64         pool_last_id;
+  double         pool_share;
   gint64         trained_at_us;
 } TrainJob;
 
@@ -288,8 +300,13 @@ train_in_thread (GTask        *task,
   if (db != NULL)
     genuine = load_vectors (db,
                             "SELECT vector, user_id FROM profile_vectors"
-                            " WHERE user_id = ?1 AND modality = ?2 ORDER BY id",
+                            " WHERE user_id = ?1 AND modality = ?2 AND source = 'enrollment' ORDER BY id",
                             job->user_id, modality, d, &job->vectors, NULL, &error);
+  /* The whole foundation always, then the pool's newest within its share. */
+  if (genuine != NULL &&
+      !_vigil_pool_load_for_training (db, job->user_id, modality, d, _vigil_pool_quota (job->vectors, job->pool_share),
+                                      genuine, &job->pool_vectors, &job->pool_last_id, &error))
+    g_clear_pointer (&genuine, g_array_unref);
   if (genuine != NULL)
     negatives = load_vectors (db,
                               "SELECT vector, user_id FROM profile_vectors"
@@ -312,7 +329,7 @@ train_in_thread (GTask        *task,
     }
 
   vigil_detector_params_init (&params);
-  ensemble = vigil_ensemble_train (kinds, n_kinds, (const double *) genuine->data, job->vectors,
+  ensemble = vigil_ensemble_train (kinds, n_kinds, (const double *) genuine->data, job->vectors + job->pool_vectors,
                                    job->negatives ? (const double *) negatives->data : NULL, job->negatives,
                                    d, &params, &error);
   if (ensemble == NULL)
@@ -337,10 +354,12 @@ write_model (VigilDb   *db,
   gconstpointer data = g_bytes_get_data (job->model, &size);
 
   stmt = vigil_db_prepare (db,
-                           "INSERT INTO profile_models (user_id, modality, version, model, vectors, trained_at)"
-                           " VALUES (?1, ?2, 1, ?3, ?4, ?5)"
+                           "INSERT INTO profile_models (user_id, modality, version, model, vectors, trained_at,"
+                           " pool_vectors, pool_last_id)"
+                           " VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)"
                            " ON CONFLICT (user_id, modality) DO UPDATE SET version = version + 1,"
-                           "   model = excluded.model, vectors = excluded.vectors, trained_at = excluded.trained_at",
+                           "   model = excluded.model, vectors = excluded.vectors, trained_at = excluded.trained_at,"
+                           "   pool_vectors = excluded.pool_vectors, pool_last_id = excluded.pool_last_id",
                            error);
   if (stmt == NULL)
     return FALSE;
@@ -349,11 +368,14 @@ write_model (VigilDb   *db,
   sqlite3_bind_blob (stmt, 3, data, (int) size, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 4, (int) job->vectors);
   sqlite3_bind_int64 (stmt, 5, job->trained_at_us);
+  sqlite3_bind_int (stmt, 6, (int) job->pool_vectors);
+  sqlite3_bind_int64 (stmt, 7, job->pool_last_id);
   if (!vigil_db_step_done (db, stmt, error))
     return FALSE;
 
   json_object_set_string_member (details, "modality", vigil_modality_to_string (job->modality));
   json_object_set_int_member (details, "vectors", job->vectors);
+  json_object_set_int_member (details, "pool_vectors", job->pool_vectors);
   json_object_set_int_member (details, "negatives", job->negatives);
   return vigil_audit_append_in_transaction (db, job->trained_at_us, "system", "profile.trained",
                                             job->user_id, NULL, details, error);
@@ -395,8 +417,8 @@ on_model_written (GObject      *source,
 
       if (ensemble != NULL)
         g_hash_table_replace (self->models, g_strdup (key), ensemble);
-      g_info ("Trained the %s model of %s on %u vectors", vigil_modality_to_string (job->modality),
-              job->user_id, job->vectors);
+      g_info ("Trained the %s model of %s on %u vectors and %u from the pool",
+              vigil_modality_to_string (job->modality), job->user_id, job->vectors, job->pool_vectors);
     }
   finish_training (self, key, error);
 }
@@ -423,10 +445,8 @@ on_trained (GObject      *source,
                            g_object_ref (result));
 }
 
-/* Starts (or joins) the training of one model; @waiter learns when it is
- * committed. */
-static void
-train (VigilProfiles *self,
+void
+_vigil_profiles_train (VigilProfiles *self,
        const char    *user_id,
        VigilModality  modality,
        GTask         *waiter)
@@ -445,6 +465,7 @@ train (VigilProfiles *self,
       job->user_id = g_strdup (user_id);
       job->modality = modality;
       job->trained_at_us = vigil_clock_now_us (self->clock);
+      job->pool_share = self->pool_config.max_share;
       task = g_task_new (self, NULL, on_trained, NULL);
       g_task_set_task_data (task, job, (GDestroyNotify) train_job_free);
       g_task_run_in_thread (task, train_in_thread);
@@ -569,7 +590,7 @@ on_vectors_written (GObject      *source,
           GTask *waiter = g_task_new (self, NULL, on_model_ready, g_object_ref (task));
 
           data->pending++;
-          train (self, data->user_id, m, waiter);
+          _vigil_profiles_train (self, data->user_id, m, waiter);
           g_object_unref (waiter);
         }
     }
@@ -743,6 +764,7 @@ write_reset (VigilDb   *db,
   ResetData *data = user_data;
   const char *statements[] = {
     "DELETE FROM profile_vectors WHERE user_id = ?1",
+    "DELETE FROM profile_pool WHERE user_id = ?1",
     "DELETE FROM profile_models WHERE user_id = ?1",
   };
 
@@ -817,4 +839,52 @@ vigil_profiles_reset_finish (VigilProfiles  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Seams for the retraining pool and the thresholds. */
+
+VigilStore *
+_vigil_profiles_get_store (VigilProfiles *self)
+{
+  return self->store;
+}
+
+VigilClock *
+_vigil_profiles_get_clock (VigilProfiles *self)
+{
+  return self->clock;
+}
+
+GHashTable *
+_vigil_profiles_get_adjustments (VigilProfiles *self)
+{
+  return self->adjustments;
+}
+
+GHashTable *
+_vigil_profiles_get_harvests (VigilProfiles *self)
+{
+  return self->harvests;
+}
+
+GBytes *
+_vigil_profiles_vector_to_blob (const double *values,
+                                gsize         n)
+{
+  return vector_to_blob (values, n);
+}
+
+gboolean
+_vigil_profiles_blob_to_values (const guint8 *data,
+                                gsize         size,
+                                gsize         expected,
+                                double       *out)
+{
+  return blob_to_values (data, size, expected, out);
+}
+
+VigilPoolConfig *
+_vigil_profiles_get_pool_config (VigilProfiles *self)
+{
+  return &self->pool_config;
 }

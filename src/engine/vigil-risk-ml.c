@@ -10,6 +10,7 @@
 
 #include "vigil-audit.h"
 #include "vigil-error.h"
+#include "vigil-profile-pool.h"
 #include "vigil-risk-private.h"
 
 gint64
@@ -50,6 +51,8 @@ typedef struct
   char     *user_id;
   char     *source;
   char     *label;
+  char     *decision;         /* what the analyst judged */
+  char     *decision_user;    /* whose thresholds it concerns */
   gboolean  was_correct;
   gint64    at_us;
   gint64    row_id;
@@ -64,6 +67,8 @@ feedback_write_free (FeedbackWrite *write)
   g_free (write->user_id);
   g_free (write->source);
   g_free (write->label);
+  g_free (write->decision);
+  g_free (write->decision_user);
   g_free (write);
 }
 
@@ -94,8 +99,17 @@ write_feedback (VigilDb   *db,
   json_object_set_string_member (details, "decision_id", write->decision_id);
   json_object_set_boolean_member (details, "was_correct", write->was_correct);
   json_object_set_string_member (details, "source", write->source);
-  return vigil_audit_append_in_transaction (db, write->at_us, write->actor, "risk.feedback", write->session_id,
-                                            NULL, details, error);
+  if (!vigil_audit_append_in_transaction (db, write->at_us, write->actor, "risk.feedback", write->session_id,
+                                          NULL, details, error))
+    return FALSE;
+
+  /* The label is used at once, in the same transaction: fraud leaves the
+   * retraining pool, and a confirmed mistake moves the user's threshold. */
+  if (g_strcmp0 (write->label, "block") == 0 && write->session_id != NULL &&
+      !_vigil_pool_forget_session (db, write->session_id, NULL, error))
+    return FALSE;
+  return _vigil_thresholds_apply (db, write->decision_user, write->decision, write->label, write->actor,
+                                  write->decision_id, write->at_us, NULL, error);
 }
 
 static void
@@ -107,20 +121,27 @@ on_feedback_written (GObject      *source,
   FeedbackWrite *write = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
-  if (!vigil_store_write_finish (VIGIL_RISK (g_task_get_source_object (task))->store, result, &error))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_int (task, write->row_id);
+  VigilRisk *self = VIGIL_RISK (g_task_get_source_object (task));
+
+  if (!vigil_store_write_finish (self->store, result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  _vigil_profiles_label_applied (self->profiles, write->decision_user, write->session_id, write->label);
+  g_task_return_int (task, write->row_id);
 }
 
-/* An analyst's verdict on an allow or a block becomes a label. */
+/* An analyst's verdict on an allow, a step-up or a block becomes a label:
+ * a correct step-up caught someone who was not the user, a wrong one
+ * stopped the user. A verdict on "monitor" says nothing either way. */
 static char *
 label_for (const char *decision,
            gboolean    was_correct)
 {
   if (g_strcmp0 (decision, "allow") == 0)
     return g_strdup (was_correct ? "allow" : "block");
-  if (g_strcmp0 (decision, "block") == 0)
+  if (g_strcmp0 (decision, "block") == 0 || g_strcmp0 (decision, "step_up") == 0)
     return g_strdup (was_correct ? "block" : "allow");
   return NULL;
 }
@@ -171,7 +192,9 @@ vigil_risk_feedback_async (VigilRisk           *self,
 
   write = g_new0 (FeedbackWrite, 1);
   write->decision_id = g_strdup (decision_id);
-  write->label = label_for ((const char *) sqlite3_column_text (stmt, 0), was_correct);
+  write->decision = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  write->label = label_for (write->decision, was_correct);
+  write->decision_user = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
   write->session_id = g_strdup (session_id ? session_id : (const char *) sqlite3_column_text (stmt, 1));
   write->user_id = g_strdup (user_id ? user_id : (const char *) sqlite3_column_text (stmt, 2));
   sqlite3_reset (stmt);
@@ -263,6 +286,33 @@ vigil_risk_get_stats (VigilRisk       *self,
   sqlite3_reset (stmt);
   stats->events_analyzed = self->events_analyzed;
   return vigil_db_query_int (db, "SELECT count(*) FROM feedback", &stats->feedback, error) &&
+         vigil_db_query_int (db, "SELECT count(*) FROM feedback WHERE label = 'allow'", &stats->feedback_allow,
+                             error) &&
+         vigil_db_query_int (db, "SELECT count(*) FROM feedback WHERE label = 'block'", &stats->feedback_block,
+                             error) &&
+         vigil_db_query_int (db, "SELECT count(*) FROM profile_pool", &stats->pool_vectors, error) &&
          vigil_db_query_int (db, "SELECT COALESCE (sum(was_correct), 0) FROM feedback", &stats->feedback_correct, error) &&
          vigil_db_query_int (db, "SELECT count(*) FROM security_events", &stats->security_events, error);
+}
+
+VigilDecision
+vigil_risk_decide_adjusted (double         risk,
+                            double         confidence,
+                            double         adjustment,
+                            VigilDecision *out_requested)
+{
+  double step_up = VIGIL_RISK_SUSPICIOUS_THRESHOLD +
+                   CLAMP (adjustment, -VIGIL_THRESHOLD_MAX_ADJUSTMENT, VIGIL_THRESHOLD_MAX_ADJUSTMENT);
+  VigilDecision requested;
+  VigilDecision decision = vigil_risk_decide (risk, confidence, &requested);
+
+  /* Only the step-up boundary moves; monitor and block stay where they
+   * are, and the bound keeps it strictly between them. */
+  if (requested == VIGIL_DECISION_STEP_UP && risk < step_up)
+    requested = decision = VIGIL_DECISION_MONITOR;
+  else if (requested == VIGIL_DECISION_MONITOR && risk >= step_up)
+    requested = decision = VIGIL_DECISION_STEP_UP;
+  if (out_requested != NULL)
+    *out_requested = requested;
+  return decision;
 }

@@ -80,6 +80,7 @@ typedef struct
   guint              events;
   gboolean           model_scored;
   double             model_score;
+  double             step_up_adjustment;   /* the user's, from analyst feedback */
 
   VigilRiskDecision *last;             /* latest evaluation */
   gboolean           has_stored;

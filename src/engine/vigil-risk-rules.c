@@ -410,6 +410,8 @@ _vigil_risk_state_add_event (RiskState        *state,
   double value;
 
   state->events++;
+  if (profiles != NULL && state->user_id != NULL)
+    state->step_up_adjustment = vigil_profiles_get_threshold_adjustment (profiles, state->user_id);
 
   for (guint i = 0; i < G_N_ELEMENTS (event_rules); i++)
     if (g_strcmp0 (event->event_type, event_rules[i].event_type) == 0)
@@ -516,7 +518,8 @@ _vigil_risk_state_evaluate (RiskState *state,
   decision->reasons = g_ptr_array_new_with_free_func (_vigil_risk_reason_free);
   for (guint i = 0; i < all->len && i < 5; i++)
     g_ptr_array_add (decision->reasons, g_steal_pointer (&all->pdata[i]));
-  decision->decision = vigil_risk_decide (decision->risk, decision->confidence, &decision->requested);
+  decision->decision = vigil_risk_decide_adjusted (decision->risk, decision->confidence, state->step_up_adjustment,
+                                                   &decision->requested);
   if (decision->requested == VIGIL_DECISION_BLOCK && decision->decision != VIGIL_DECISION_BLOCK)
     g_ptr_array_insert (decision->reasons, 0,
                         _vigil_risk_reason_new ("block_confidence_low",

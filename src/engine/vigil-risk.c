@@ -12,6 +12,7 @@
 
 #include "vigil-audit.h"
 #include "vigil-error.h"
+#include "vigil-profile-pool.h"
 #include "vigil-risk-private.h"
 #include "vigil-session-private.h"
 
@@ -464,6 +465,10 @@ on_session_changed (VigilEventBus *bus,
   if (state != NULL && state->live &&
       (session_state == VIGIL_SESSION_ENDED || session_state == VIGIL_SESSION_BLOCKED))
     g_hash_table_remove (self->states, vigil_session_get_id (session));
+  /* An ended session may feed its user's retraining pool. */
+  if (session_state == VIGIL_SESSION_ENDED && vigil_session_get_user_id (session) != NULL)
+    _vigil_profiles_session_ended (self->profiles, vigil_session_get_user_id (session),
+                                   vigil_session_get_id (session));
 }
 
 VigilRisk *

@@ -104,6 +104,13 @@ VigilDecision      vigil_risk_decide            (double             risk,
                                                  double             confidence,
                                                  VigilDecision     *out_requested);
 
+/* The same with a user's step-up threshold moved by @adjustment (analyst
+ * feedback; clamped to ±VIGIL_THRESHOLD_MAX_ADJUSTMENT). */
+VigilDecision      vigil_risk_decide_adjusted   (double             risk,
+                                                 double             confidence,
+                                                 double             adjustment,
+                                                 VigilDecision     *out_requested);
+
 /* The risk of a session the engine tracks, or -1 when it tracks none. */
 double             vigil_risk_get_session_risk  (VigilRisk         *self,
                                                  const char        *session_id);
@@ -182,6 +189,9 @@ typedef struct
   gint64 decisions[VIGIL_DECISION_BLOCK + 1];   /* stored, by kind */
   gint64 feedback;
   gint64 feedback_correct;
+  gint64 feedback_allow;                        /* labels: the user was genuine */
+  gint64 feedback_block;                        /* labels: fraud */
+  gint64 pool_vectors;                          /* in the retraining pools */
   gint64 security_events;
   guint64 events_analyzed;                      /* since start-up */
 } VigilRiskStats;

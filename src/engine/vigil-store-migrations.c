@@ -175,6 +175,35 @@ static const char * const migrations[] = {
 
   /* 6: the dashboard's "last 24 hours" over decisions. */
   "CREATE INDEX decisions_by_time ON decisions (at);",
+
+  /* 7: retraining and analyst feedback. The pool holds vectors of ended,
+   * undisputed sessions that scored clearly normal (kept apart from the
+   * enrollment foundation, which retraining never touches); a model
+   * remembers how many pool vectors it was fitted on and the newest pool
+   * row it saw; risk_thresholds keeps each user's analyst-driven step-up
+   * adjustment. No foreign key there: ML-surface decisions may name users
+   * this installation does not hold, and the row is only written for
+   * users that exist. */
+  "CREATE TABLE profile_pool ("
+  "  id         INTEGER PRIMARY KEY,"
+  "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  modality   TEXT NOT NULL,"
+  "  session_id TEXT NOT NULL,"
+  "  score      REAL NOT NULL,"
+  "  vector     BLOB NOT NULL,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX profile_pool_by_user ON profile_pool (user_id, modality, id);"
+  "CREATE INDEX profile_pool_by_session ON profile_pool (session_id);"
+  "ALTER TABLE profile_models ADD COLUMN pool_vectors INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE profile_models ADD COLUMN pool_last_id INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE risk_thresholds ("
+  "  user_id    TEXT PRIMARY KEY NOT NULL,"
+  "  adjustment REAL NOT NULL,"
+  "  raised     INTEGER NOT NULL DEFAULT 0,"
+  "  lowered    INTEGER NOT NULL DEFAULT 0,"
+  "  updated_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;",
 };
 
 int
