@@ -344,6 +344,81 @@ test_feedback_and_statistics (Fixture       *fixture,
   g_assert_cmpint (json_object_get_int_member (statistics, "events_analyzed"), ==, 1);
 }
 
+/* 0.25 + 0.2 + 0.15 + 0.1: a risk of exactly 0.7, a step-up at the house
+ * threshold. */
+static VigilTestReply *
+analyze_borderline (Fixture    *fixture,
+                    const char *token,
+                    const char *user_id,
+                    const char *session_id)
+{
+  g_autofree char *body = g_strdup_printf ("{\"user_id\":\"%s\",\"session_id\":\"%s\",\"logs\":["
+                                           "{\"event_type\":\"mpin_failed\",\"data\":{}},"
+                                           "{\"event_type\":\"large_transaction\",\"data\":{}},"
+                                           "{\"event_type\":\"new_beneficiary\",\"data\":{}},"
+                                           "{\"event_type\":\"rapid_clicks\",\"data\":{}}]}",
+                                           user_id, session_id);
+  VigilTestReply *reply = vigil_test_api_post (fixture, "/analyze-mobile", token, body);
+
+  vigil_test_assert_status (reply, 200);
+  return reply;
+}
+
+/* A confirmed false step-up through POST /feedback: the label is stored,
+ * the user's step-up threshold rises one step (audited, shown by
+ * /statistics), and the same evidence no longer steps that user up. */
+static void
+test_feedback_moves_threshold (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *analyst = account_token (fixture, "analyst@example.com", VIGIL_ROLE_ANALYST, NULL);
+  g_autofree char *user_id = NULL;
+  g_autofree char *user_token = account_token (fixture, "user@example.com", VIGIL_ROLE_USER, &user_id);
+  g_autoptr(VigilTestReply) first = analyze_borderline (fixture, analyst, user_id, "s-1");
+  g_autoptr(VigilTestReply) feedback = NULL;
+  g_autoptr(VigilTestReply) stats = NULL;
+  g_autoptr(VigilTestReply) second = NULL;
+  g_autoptr(VigilTestReply) other = NULL;
+  g_autofree char *body = NULL;
+  JsonObject *use;
+  JsonArray *adjustments;
+  JsonObject *adjustment;
+
+  g_assert_cmpstr (vigil_test_reply_string (first, "decision"), ==, "step_up");
+  body = g_strdup_printf ("{\"user_id\":\"%s\",\"session_id\":\"s-1\",\"decision_id\":\"%s\","
+                          "\"was_correct\":false,\"feedback_source\":\"analyst_review\"}",
+                          user_id, vigil_test_reply_string (first, "decision_id"));
+  feedback = vigil_test_api_post (fixture, "/feedback", analyst, body);
+  vigil_test_assert_status (feedback, 200);
+  /* A wrong step-up: the user was genuine. */
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM feedback WHERE was_correct = 0 AND label = 'allow'"),
+                   ==, 1);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_log WHERE action = 'risk.threshold_adjusted'"),
+                   ==, 1);
+
+  stats = vigil_test_api_get (fixture, "/statistics", analyst);
+  vigil_test_assert_status (stats, 200);
+  use = json_object_get_object_member (json_object_get_object_member (vigil_test_reply_object (stats), "statistics"),
+                                       "feedback");
+  g_assert_cmpint (json_object_get_int_member (use, "total"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (use, "labels"), "allow"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (use, "labels"), "block"), ==, 0);
+  adjustments = json_object_get_array_member (use, "threshold_adjustments");
+  g_assert_cmpuint (json_array_get_length (adjustments), ==, 1);
+  adjustment = json_array_get_object_element (adjustments, 0);
+  g_assert_cmpstr (json_object_get_string_member (adjustment, "user_id"), ==, user_id);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (adjustment, "adjustment"), 0.02, 1e-9);
+  g_assert_cmpfloat (json_object_get_double_member (adjustment, "step_up_threshold"), ==, 0.72);
+  g_assert_cmpint (json_object_get_int_member (adjustment, "raised"), ==, 1);
+
+  /* Used: the same evidence only monitors this user now, while another
+   * user is still stepped up at 0.7. */
+  second = analyze_borderline (fixture, analyst, user_id, "s-2");
+  g_assert_cmpstr (vigil_test_reply_string (second, "decision"), ==, "monitor");
+  other = analyze_borderline (fixture, analyst, "someone-else", "s-3");
+  g_assert_cmpstr (vigil_test_reply_string (other, "decision"), ==, "step_up");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -356,6 +431,7 @@ main (int   argc,
   ADD ("analyze", test_analyze);
   ADD ("analyze-live", test_analyze_live);
   ADD ("feedback-and-statistics", test_feedback_and_statistics);
+  ADD ("feedback-moves-threshold", test_feedback_moves_threshold);
 #undef ADD
 
   return g_test_run ();
