@@ -80,6 +80,10 @@ load_engine_options (GSettings          *settings,
   options->session_idle_seconds = (guint) g_settings_get_int (settings, "session-idle-minutes") * 60;
   options->max_message_bytes = (gsize) g_settings_get_int (settings, "max-message-kib") * 1024;
   options->max_batch_events = (guint) g_settings_get_int (settings, "max-batch-events");
+  options->pool.retrain_after = (guint) g_settings_get_int (settings, "retrain-after-vectors");
+  options->pool.max_share = g_settings_get_int (settings, "retrain-pool-share") / 100.0;
+  options->pool.max_vectors = (guint) g_settings_get_int (settings, "retrain-pool-size");
+  options->pool.max_age_us = (gint64) g_settings_get_int (settings, "retrain-pool-days") * G_TIME_SPAN_DAY;
 }
 
 /* Settings first, then the command line for this run only. */

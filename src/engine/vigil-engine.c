@@ -116,6 +116,7 @@ vigil_engine_options_init (VigilEngineOptions *options)
   options->max_batch_events = 1000;
   options->session_buffer_events = 1000;
   options->session_idle_seconds = 60 * 60;
+  vigil_pool_config_init (&options->pool);
 }
 
 VigilEngine *
@@ -150,7 +151,7 @@ check_options (const VigilEngineOptions  *options,
                            "Attempt limits, token lifetimes and rate limits must be positive");
       return FALSE;
     }
-  return TRUE;
+  return vigil_pool_config_check (&options->pool, error);
 }
 
 static VigilAuthConfig
@@ -226,6 +227,7 @@ vigil_engine_new_with_options (const char                *data_dir,
     return NULL;
 
   self->profiles = _vigil_profiles_new (self->store, self->clock);
+  vigil_profiles_set_pool_config (self->profiles, &options->pool);
   self->risk = _vigil_risk_new (self->store, self->clock, self->sessions, self->profiles, self->bus);
   self->fingerprints = _vigil_fingerprints_new (self->store, self->clock, self->sessions);
 

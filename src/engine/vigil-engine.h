@@ -40,6 +40,7 @@ typedef struct
   guint               max_batch_events;       /* default 1,000 */
   guint               session_buffer_events;  /* live buffer; default 1,000 */
   guint               session_idle_seconds;   /* default 3,600 */
+  VigilPoolConfig     pool;                   /* retraining; vigil_pool_config_init () */
 } VigilEngineOptions;
 
 void          vigil_engine_options_init      (VigilEngineOptions        *options);

@@ -480,7 +480,8 @@ on_retrained (GObject      *source,
 
   /* A failed retraining keeps the previous model; the pool stays for the
    * next attempt. */
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
+      !g_error_matches (error, VIGIL_ERROR, VIGIL_ERROR_CLOSED))
     g_warning ("Retraining a model of %s failed: %s", harvest->user_id, error->message);
   if (--harvest->pending == 0)
     finish_harvest (harvest, NULL);
@@ -636,7 +637,24 @@ _vigil_profiles_session_ended (VigilProfiles *self,
                                const char    *user_id,
                                const char    *session_id)
 {
-  vigil_profiles_harvest_async (self, user_id, session_id, FALSE, NULL, on_harvested, NULL);
+  VigilDb *db = vigil_store_get_reader (_vigil_profiles_get_store (self));
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  /* Without a model nothing can be scored: most sessions of a fresh
+   * installation end here, without a round through the writer. */
+  stmt = vigil_db_prepare (db, "SELECT 1 FROM profile_models WHERE user_id = ? LIMIT 1", &error);
+  if (stmt == NULL)
+    {
+      g_debug ("Cannot look for the models of %s: %s", user_id, error->message);
+      return;
+    }
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_ROW)
+    vigil_profiles_harvest_async (self, user_id, session_id, FALSE, NULL, on_harvested, NULL);
 }
 
 void
@@ -666,17 +684,31 @@ vigil_pool_config_init (VigilPoolConfig *config)
   config->max_age_us = (gint64) VIGIL_POOL_MAX_AGE_DAYS * G_TIME_SPAN_DAY;
 }
 
+gboolean
+vigil_pool_config_check (const VigilPoolConfig  *config,
+                         GError                **error)
+{
+  /* Admission stays below the anomaly threshold, and the pool never
+   * outweighs the foundation. */
+  if (!(config->admit_below >= 0 && config->admit_below < VIGIL_PROFILE_THRESHOLD) ||
+      !(config->max_share >= 0 && config->max_share <= 0.5) ||
+      config->retrain_after == 0 || config->max_vectors == 0 || config->max_age_us <= 0)
+    {
+      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
+                           "The retraining pool needs an admission score below the anomaly threshold, a share"
+                           " of at most half the training set and positive limits");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 vigil_profiles_set_pool_config (VigilProfiles         *self,
                                 const VigilPoolConfig *config)
 {
   g_return_if_fail (VIGIL_IS_PROFILES (self));
   g_return_if_fail (config != NULL);
-  /* Admission stays below the anomaly threshold, and the pool never
-   * outweighs the foundation. */
-  g_return_if_fail (config->admit_below >= 0 && config->admit_below < VIGIL_PROFILE_THRESHOLD);
-  g_return_if_fail (config->max_share >= 0 && config->max_share <= 0.5);
-  g_return_if_fail (config->retrain_after > 0 && config->max_vectors > 0 && config->max_age_us > 0);
+  g_return_if_fail (vigil_pool_config_check (config, NULL));
 
   *_vigil_profiles_get_pool_config (self) = *config;
 }

@@ -111,6 +111,10 @@ typedef struct
 #define VIGIL_THRESHOLD_MAX_ADJUSTMENT  0.1
 
 void                  vigil_pool_config_init       (VigilPoolConfig       *config);
+/* VIGIL_ERROR_INVALID_INPUT unless admission stays below the anomaly
+ * threshold, the share is at most 0.5 and the limits are positive. */
+gboolean              vigil_pool_config_check      (const VigilPoolConfig *config,
+                                                    GError               **error);
 void                  vigil_profiles_set_pool_config (VigilProfiles       *self,
                                                     const VigilPoolConfig *config);
 void                  vigil_profiles_get_pool_config (VigilProfiles       *self,
