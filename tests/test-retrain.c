@@ -685,6 +685,70 @@ test_expiry_oldest_first (Fixture       *fixture,
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM profile_vectors"), ==, enrollment);
 }
 
+typedef struct
+{
+  Fixture  *fixture;
+  guint     signals;
+  gboolean  pooled;
+} Watch;
+
+static void
+on_status_changed (VigilProfiles *profiles,
+                   const char    *user_id,
+                   gpointer       user_data)
+{
+  Watch *watch = user_data;
+  g_autofree VigilProfileStatus *status = NULL;
+
+  g_assert_cmpstr (user_id, ==, watch->fixture->user_id);
+  watch->signals++;
+  status = get_status (watch->fixture);
+  watch->pooled = status->pool[VIGIL_MODALITY_TYPING] + status->pool[VIGIL_MODALITY_MOUSE] > 0;
+}
+
+/* The console's view of a user's model, and the engine harvesting an
+ * ended session by itself, announced by "status-changed". */
+static void
+test_status_and_automatic_harvest (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  g_autofree VigilProfileStatus *status = get_status (fixture);
+  g_autofree VigilProfileStatus *after = NULL;
+  g_autofree VigilProfileStatus *unknown = NULL;
+  g_autoptr(GPtrArray) windows = make_windows (fixture, &vigil_test_alice, 8);
+  g_autoptr(VigilSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  Watch watch = { fixture, 0, FALSE };
+  gulong handler;
+
+  for (guint m = 0; m < VIGIL_N_MODALITIES; m++)
+    {
+      g_assert_cmpuint (status->samples[m], ==, VIGIL_PROFILE_MIN_VECTORS);
+      g_assert_true (status->trained[m]);
+      g_assert_cmpuint (status->model_version[m], ==, 1);
+      g_assert_cmpuint (status->model_vectors[m], ==, VIGIL_PROFILE_MIN_VECTORS);
+      g_assert_cmpint (status->trained_at_us[m], ==, START_US);
+      g_assert_cmpuint (status->pool[m], ==, 0);
+    }
+  g_assert_cmpfloat (status->threshold_adjustment, ==, 0);
+  unknown = vigil_profiles_get_status (fixture->profiles, "no-such-user", &error);
+  g_assert_null (unknown);
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_NOT_FOUND);
+
+  handler = g_signal_connect (fixture->profiles, "status-changed", G_CALLBACK (on_status_changed), &watch);
+  session = start_session (fixture);
+  feed (fixture, session, windows, NULL, 0);
+  end_session (fixture, session);
+  g_assert_true (vigil_test_wait_for (&watch.pooled, 30000));
+  g_signal_handler_disconnect (fixture->profiles, handler);
+
+  after = get_status (fixture);
+  g_assert_cmpint (after->pool[VIGIL_MODALITY_TYPING] + after->pool[VIGIL_MODALITY_MOUSE], ==,
+                   pool_of (fixture, vigil_session_get_id (session)));
+  g_assert_cmpuint (after->samples[VIGIL_MODALITY_TYPING], ==, VIGIL_PROFILE_MIN_VECTORS);
+  g_assert_cmpuint (watch.signals, >, 0);
+}
+
 /* The moved threshold decides, within its bounds: only the step-up
  * boundary moves, never past monitor or block. */
 static void
@@ -721,6 +785,7 @@ main (int   argc,
   ADD ("/retrain/fraud-label-removes-vectors", test_fraud_label_removes_vectors);
   ADD ("/retrain/keeps-foundation-caps-share", test_retraining_keeps_foundation_and_caps_share);
   ADD ("/retrain/expiry-oldest-first", test_expiry_oldest_first);
+  ADD ("/retrain/status-and-automatic-harvest", test_status_and_automatic_harvest);
 #undef ADD
   g_test_add_func ("/retrain/decide-adjusted", test_decide_adjusted);
 

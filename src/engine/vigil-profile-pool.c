@@ -458,6 +458,8 @@ finish_harvest (Harvest      *harvest,
   g_autoptr(GPtrArray) waiters = NULL;
   g_autofree char *key = NULL;
 
+  if (error == NULL)
+    _vigil_profiles_status_changed (harvest->self, harvest->user_id);
   if (g_hash_table_steal_extended (_vigil_profiles_get_harvests (harvest->self), harvest->key,
                                    (gpointer *) &key, (gpointer *) &waiters))
     for (guint i = 0; i < waiters->len; i++)
@@ -666,6 +668,7 @@ _vigil_profiles_label_applied (VigilProfiles *self,
   if (user_id == NULL)
     return;
   g_hash_table_remove (_vigil_profiles_get_adjustments (self), user_id);
+  _vigil_profiles_status_changed (self, user_id);
   if (session_id != NULL && g_strcmp0 (label, "allow") == 0)
     vigil_profiles_harvest_async (self, user_id, session_id, TRUE, NULL, on_harvested, NULL);
 }

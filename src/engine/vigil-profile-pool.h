@@ -16,6 +16,9 @@ VigilClock    *_vigil_profiles_get_clock        (VigilProfiles  *self);
 GHashTable    *_vigil_profiles_get_adjustments  (VigilProfiles  *self);   /* user id → double* */
 GHashTable    *_vigil_profiles_get_harvests     (VigilProfiles  *self);   /* session id → GPtrArray of GTask */
 VigilPoolConfig *_vigil_profiles_get_pool_config (VigilProfiles *self);
+/* Emits "status-changed" for @user_id. */
+void           _vigil_profiles_status_changed   (VigilProfiles  *self,
+                                                 const char     *user_id);
 /* Starts (or joins) the training of one model; @waiter learns when it is
  * committed. */
 void           _vigil_profiles_train            (VigilProfiles  *self,

@@ -35,6 +35,14 @@ struct _VigilProfiles
 
 G_DEFINE_FINAL_TYPE (VigilProfiles, vigil_profiles, G_TYPE_OBJECT)
 
+enum
+{
+  STATUS_CHANGED,
+  N_SIGNALS,
+};
+
+static guint signals[N_SIGNALS];
+
 static const VigilDetectorKind one_class_kinds[] = {
   VIGIL_DETECTOR_IFOREST,
   VIGIL_DETECTOR_MANHATTAN,
@@ -60,6 +68,13 @@ static void
 vigil_profiles_class_init (VigilProfilesClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vigil_profiles_finalize;
+
+  /* A user's model status (vigil_profiles_get_status) may have changed:
+   * vectors enrolled, a model (re)trained, the pool or the thresholds
+   * moved, the profile reset. */
+  signals[STATUS_CHANGED] =
+    g_signal_new ("status-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -417,6 +432,7 @@ on_model_written (GObject      *source,
 
       if (ensemble != NULL)
         g_hash_table_replace (self->models, g_strdup (key), ensemble);
+      _vigil_profiles_status_changed (self, job->user_id);
       g_info ("Trained the %s model of %s on %u vectors and %u from the pool",
               vigil_modality_to_string (job->modality), job->user_id, job->vectors, job->pool_vectors);
     }
@@ -578,6 +594,7 @@ on_vectors_written (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  _vigil_profiles_status_changed (self, data->user_id);
 
   /* Train a modality when it first qualifies, then again each time its
    * enrollment doubled: early models improve fast, later ones settle. */
@@ -804,6 +821,7 @@ on_reset_written (GObject      *source,
 
       g_hash_table_remove (self->models, key);
     }
+  _vigil_profiles_status_changed (self, data->user_id);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -881,6 +899,13 @@ _vigil_profiles_blob_to_values (const guint8 *data,
                                 double       *out)
 {
   return blob_to_values (data, size, expected, out);
+}
+
+void
+_vigil_profiles_status_changed (VigilProfiles *self,
+                                const char    *user_id)
+{
+  g_signal_emit (self, signals[STATUS_CHANGED], 0, user_id);
 }
 
 VigilPoolConfig *

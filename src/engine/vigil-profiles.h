@@ -135,6 +135,8 @@ typedef struct
   guint    lowered;                            /* confirmed missed frauds */
 } VigilProfileStatus;
 
+/* VIGIL_ERROR_NOT_FOUND for an unknown user. "status-changed" (user id)
+ * says when to ask again. */
 VigilProfileStatus   *vigil_profiles_get_status    (VigilProfiles         *self,
                                                     const char            *user_id,
                                                     GError               **error);
