@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 VigilStore    *_vigil_profiles_get_store        (VigilProfiles  *self);
 VigilClock    *_vigil_profiles_get_clock        (VigilProfiles  *self);
 GHashTable    *_vigil_profiles_get_adjustments  (VigilProfiles  *self);   /* user id → double* */
-GHashTable    *_vigil_profiles_get_harvests     (VigilProfiles  *self);   /* session id → GPtrArray of GTask */
+GHashTable    *_vigil_profiles_get_harvests     (VigilProfiles  *self);   /* "session/kind" → GPtrArray of GTask */
 VigilPoolConfig *_vigil_profiles_get_pool_config (VigilProfiles *self);
 /* Emits "status-changed" for @user_id. */
 void           _vigil_profiles_status_changed   (VigilProfiles  *self,

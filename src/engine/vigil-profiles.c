@@ -29,7 +29,7 @@ struct _VigilProfiles
   GHashTable *models;     /* "user/modality" → VigilEnsemble */
   GHashTable *training;   /* "user/modality" → GPtrArray of GTask waiting */
   GHashTable *adjustments;  /* user id → double*: step-up adjustments read so far */
-  GHashTable *harvests;     /* session id → GPtrArray of GTask waiting */
+  GHashTable *harvests;     /* "session/kind" → GPtrArray of GTask waiting */
   VigilPoolConfig pool_config;
 };
 
@@ -463,9 +463,9 @@ on_trained (GObject      *source,
 
 void
 _vigil_profiles_train (VigilProfiles *self,
-       const char    *user_id,
-       VigilModality  modality,
-       GTask         *waiter)
+                       const char    *user_id,
+                       VigilModality  modality,
+                       GTask         *waiter)
 {
   g_autofree char *key = model_key (user_id, modality);
   GPtrArray *waiters = g_hash_table_lookup (self->training, key);

@@ -52,7 +52,8 @@ typedef struct
   char     *source;
   char     *label;
   char     *decision;         /* what the analyst judged */
-  char     *decision_user;    /* whose thresholds it concerns */
+  char     *decision_user;    /* whose thresholds and pool it concerns */
+  char     *decision_session; /* the session judged */
   gboolean  was_correct;
   gint64    at_us;
   gint64    row_id;
@@ -69,6 +70,7 @@ feedback_write_free (FeedbackWrite *write)
   g_free (write->label);
   g_free (write->decision);
   g_free (write->decision_user);
+  g_free (write->decision_session);
   g_free (write);
 }
 
@@ -105,8 +107,8 @@ write_feedback (VigilDb   *db,
 
   /* The label is used at once, in the same transaction: fraud leaves the
    * retraining pool, and a confirmed mistake moves the user's threshold. */
-  if (g_strcmp0 (write->label, "block") == 0 && write->session_id != NULL &&
-      !_vigil_pool_forget_session (db, write->session_id, NULL, error))
+  if (g_strcmp0 (write->label, "block") == 0 && write->decision_session != NULL &&
+      !_vigil_pool_forget_session (db, write->decision_session, NULL, error))
     return FALSE;
   return _vigil_thresholds_apply (db, write->decision_user, write->decision, write->label, write->actor,
                                   write->decision_id, write->at_us, NULL, error);
@@ -128,7 +130,7 @@ on_feedback_written (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  _vigil_profiles_label_applied (self->profiles, write->decision_user, write->session_id, write->label);
+  _vigil_profiles_label_applied (self->profiles, write->decision_user, write->decision_session, write->label);
   g_task_return_int (task, write->row_id);
 }
 
@@ -195,6 +197,7 @@ vigil_risk_feedback_async (VigilRisk           *self,
   write->decision = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   write->label = label_for (write->decision, was_correct);
   write->decision_user = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  write->decision_session = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
   write->session_id = g_strdup (session_id ? session_id : (const char *) sqlite3_column_text (stmt, 1));
   write->user_id = g_strdup (user_id ? user_id : (const char *) sqlite3_column_text (stmt, 2));
   sqlite3_reset (stmt);

@@ -31,7 +31,8 @@ G_BEGIN_DECLS
  * score); a decision's confidence is the weight-averaged confidence of its
  * positive reasons, rounded to 0.001 (1 − risk when there are none).
  *
- * Thresholds: risk >= 0.9 asks for a block, >= 0.7 a step-up (MPIN asked
+ * Thresholds: risk >= 0.9 asks for a block, >= 0.7 (moved per user by
+ * analyst feedback, within 0.6 to 0.8) a step-up (MPIN asked
  * again: vigil_sessions_require_mpin), >= 0.4 monitor, else allow. A block
  * executes only when its confidence is strictly above 0.8. At exactly 0.8
  * (and below) it does NOT block: it becomes a step_up, which is executed
@@ -166,8 +167,12 @@ VigilRiskDecision *vigil_risk_analyze_finish    (VigilRisk         *self,
                                                  GError           **error);
 /* Analyst feedback on a stored decision (VIGIL_ERROR_NOT_FOUND when
  * @decision_id is unknown), audited as @actor's "risk.feedback"; a verdict
- * on an allow or a block is stored with the label it implies. Answers the
- * feedback row's id. */
+ * on an allow, a step-up or a block is stored with the label it implies
+ * and used in the same transaction: a fraud label takes the decision's
+ * session out of the retraining pool, a confirmed false step-up or block
+ * raises the user's step-up threshold one step and a missed fraud lowers
+ * it (vigil-profiles.h); a genuine label then offers the session to the
+ * pool. Answers the feedback row's id. */
 void               vigil_risk_feedback_async    (VigilRisk         *self,
                                                  const char        *actor,
                                                  const char        *user_id,
