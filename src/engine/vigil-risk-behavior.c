@@ -44,6 +44,7 @@ struct _RiskBehavior
   guint                  n_scores[N_LIVE];
   guint                  next_score[N_LIVE];
   double                 window_score[N_LIVE];
+  double                 weight[N_LIVE];      /* before the common cap */
 
   guint                  rejected;      /* events with a malformed field */
 };
@@ -119,18 +120,43 @@ is_action_modality (VigilModality modality)
          modality == VIGIL_MODALITY_POINTER;
 }
 
+/* Sets every live modality's contribution from its raw weight, scaled so
+ * that together they stay within VIGIL_LIVE_TOTAL_WEIGHT. */
+static void
+set_contributions (RiskState    *state,
+                   RiskBehavior *behavior)
+{
+  double total = 0, scale;
+
+  for (guint i = 0; i < N_LIVE; i++)
+    total += MAX (behavior->weight[i], 0);
+  scale = total > VIGIL_LIVE_TOTAL_WEIGHT ? VIGIL_LIVE_TOTAL_WEIGHT / total : 1;
+  for (guint i = 0; i < N_LIVE; i++)
+    {
+      g_autofree char *code = g_strconcat ("behavior.", vigil_modality_to_string (i + VIGIL_N_MAXIDOM_MODALITIES),
+                                           NULL);
+
+      if (behavior->weight[i] > 0)
+        _vigil_risk_state_set_contribution (state, code, differs_text[i], behavior->weight[i] * scale,
+                                            behavior->window_score[i]);
+      else if (behavior->weight[i] < 0)
+        _vigil_risk_state_set_contribution (state, code, matches_text[i], behavior->weight[i],
+                                            1 - behavior->window_score[i]);
+      else
+        g_hash_table_remove (state->contributions, code);
+    }
+}
+
 static void
 update_contribution (RiskState    *state,
                      RiskBehavior *behavior,
                      VigilModality modality)
 {
   guint i = LIVE_INDEX (modality);
-  gboolean actions = is_action_modality (modality);
   guint n = behavior->n_scores[i];
-  g_autofree char *code = g_strconcat ("behavior.", vigil_modality_to_string (modality), NULL);
   double score;
 
-  if (n < (actions ? ACTION_MIN : WINDOW_MIN))
+  if (n < (is_action_modality (modality) ? ACTION_MIN : WINDOW_MIN))
     return;   /* too little to say anything: abstain */
 
   score = vigil_actions_window_score (behavior->scores[i], n);
@@ -140,20 +166,18 @@ update_contribution (RiskState    *state,
   for (guint j = 0; j < N_LIVE; j++)
     state->model_score = MAX (state->model_score, behavior->window_score[j]);
 
-  /* One modality alone reaches 0.45 at most (monitor); two foreign ones
-   * step up. A single odd window of a genuine user then costs nothing
-   * worse than monitoring, and a takeover, which changes every modality
-   * at once, is stepped up (see README, behavioral models). */
+  /* One modality alone reaches VIGIL_LIVE_MODALITY_WEIGHT at most
+   * (monitor); two foreign ones step up; all of them together stay under
+   * the block threshold, which needs evidence of another kind too (see
+   * vigil-risk.h). */
   if (score > VIGIL_LIVE_ANOMALY_FLOOR)
-    _vigil_risk_state_set_contribution (state, code, differs_text[i],
-                                        VIGIL_LIVE_MODALITY_WEIGHT *
-                                        CLAMP ((score - VIGIL_LIVE_ANOMALY_FLOOR) / (1 - VIGIL_LIVE_ANOMALY_FLOOR),
-                                               0.2, 1.0),
-                                        score);
+    behavior->weight[i] = VIGIL_LIVE_MODALITY_WEIGHT *
+                          CLAMP ((score - VIGIL_LIVE_ANOMALY_FLOOR) / (1 - VIGIL_LIVE_ANOMALY_FLOOR), 0.2, 1.0);
   else if (score < 0.5)
-    _vigil_risk_state_set_contribution (state, code, matches_text[i], -0.02, 1 - score);
+    behavior->weight[i] = -0.02;
   else
-    g_hash_table_remove (state->contributions, code);
+    behavior->weight[i] = 0;
+  set_contributions (state, behavior);
 }
 
 /* Scores @vector when its modality has a model, else queues it for

@@ -21,6 +21,8 @@ G_BEGIN_DECLS
  * with up to this weight (vigil-risk-behavior.c). */
 #define VIGIL_LIVE_ANOMALY_FLOOR    0.95
 #define VIGIL_LIVE_MODALITY_WEIGHT  0.45
+/* All live modalities together: a step-up, never a block on their own. */
+#define VIGIL_LIVE_TOTAL_WEIGHT     0.85
 
 typedef struct _RiskBehavior RiskBehavior;
 
