@@ -7,10 +7,13 @@
  * a benign session stays allowed. */
 #include "config.h"
 
+#include <math.h>
 #include <sodium.h>
 
 #include "vigil-engine.h"
 #include "vigil-error.h"
+#include "vigil-profiles-live.h"
+#include "vigil-rng.h"
 #include "vigil-test-util.h"
 #include "vigil-time.h"
 
@@ -629,6 +632,298 @@ test_analyze_external (Fixture       *fixture,
   g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_NOT_FOUND);
 }
 
+/* Live behavior, end to end. A persona is a behavioural signature: how
+ * hard and how long one taps, how fast one scrolls and swipes, one's
+ * typing rhythm, how long one stays on each screen and which ways one
+ * prefers through the app. Sessions walk the event-flow map as the seeds'
+ * apps stream it. */
+typedef struct
+{
+  guint64 seed;         /* route preferences and time per screen */
+  double  pressure;
+  double  size;
+  double  tap_ms;
+  double  scroll_speed; /* px/ms */
+  double  hold_ms;
+  double  flight_ms;
+  double  gap_ms;       /* mean time between events */
+} Persona;
+
+static const Persona owner = { 11, 0.55, 0.30, 110, 1.2, 95, 140, 1400 };
+static const Persona intruder = { 23, 0.80, 0.45, 180, 2.6, 140, 70, 700 };
+
+typedef struct
+{
+  GHashTable *next;     /* map event → JsonArray of next events */
+  JsonNode   *root;
+  gint64      at_ms;    /* client time, from START */
+} Walk;
+
+static double
+jitter (VigilRng *rng,
+        double    value,
+        double    spread)
+{
+  return value * exp (spread * vigil_rng_gaussian (rng));
+}
+
+/* A stable preference in [0, 1) of @persona for @text. */
+static double
+preference (const Persona *persona,
+            const char    *text)
+{
+  VigilRng rng;
+
+  vigil_rng_init (&rng, persona->seed * 1000003u + g_str_hash (text));
+  return vigil_rng_double (&rng);
+}
+
+static const char *
+next_event (Walk          *walk,
+            VigilRng      *rng,
+            const Persona *persona,
+            const char    *from)
+{
+  JsonArray *next = g_hash_table_lookup (walk->next, from);
+  double total = 0, pick;
+  guint n = next ? json_array_get_length (next) : 0;
+
+  if (n == 0)
+    return "PAGE_ENTER_HOME";
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = g_strconcat (from, ">", json_array_get_string_element (next, i), NULL);
+
+      total += exp (4 * preference (persona, key));
+    }
+  pick = vigil_rng_double (rng) * total;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = g_strconcat (from, ">", json_array_get_string_element (next, i), NULL);
+
+      pick -= exp (4 * preference (persona, key));
+      if (pick <= 0)
+        return json_array_get_string_element (next, i);
+    }
+  return json_array_get_string_element (next, n - 1);
+}
+
+static void
+add_walk_event (GPtrArray  *events,
+                Walk       *walk,
+                const char *type,
+                const char *data)
+{
+  g_ptr_array_add (events, make_event (type, walk->at_ms, data));
+}
+
+/* One session of @steps map events, with swipes and bursts of typing. */
+static GPtrArray *
+walk_session (Walk          *walk,
+              VigilRng      *rng,
+              const Persona *persona,
+              guint          steps)
+{
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  const char *current = "PAGE_ENTER_HOME";
+
+  for (guint step = 0; step < steps; step++)
+    {
+      g_autofree char *data = NULL;
+
+      if (g_str_has_prefix (current, "TOUCH_") || g_str_has_prefix (current, "PAY_BUTTON"))
+        data = g_strdup_printf ("{\"coordinates\": [%.0f, %.0f], \"pressure\": %.3f, \"size\": %.3f,"
+                                " \"duration\": %.1f}", 40 + 300 * vigil_rng_double (rng),
+                                100 + 600 * vigil_rng_double (rng), jitter (rng, persona->pressure, 0.08),
+                                jitter (rng, persona->size, 0.08), jitter (rng, persona->tap_ms, 0.15));
+      else if (g_str_has_prefix (current, "SCROLL_"))
+        {
+          double dy = 300 + 500 * vigil_rng_double (rng);
+
+          data = g_strdup_printf ("{\"delta_y\": %.0f, \"duration\": %.1f}", vigil_rng_double (rng) < 0.7 ? -dy : dy,
+                                  dy / jitter (rng, persona->scroll_speed, 0.12));
+        }
+      add_walk_event (events, walk, current, data);
+
+      /* Now and then a swipe between cards, and a burst of typing. */
+      if (step % 6 == 5)
+        {
+          double dx = 250 + 100 * vigil_rng_double (rng);
+          g_autofree char *swipe = g_strdup_printf ("{\"start\": [320, 400], \"end\": [%.0f, 410], \"duration\": %.1f,"
+                                                    " \"pressure\": %.3f}", 320 - dx,
+                                                    dx / jitter (rng, persona->scroll_speed * 1.5, 0.12),
+                                                    jitter (rng, persona->pressure, 0.08));
+
+          walk->at_ms += (gint64) jitter (rng, persona->gap_ms / 2, 0.3);
+          add_walk_event (events, walk, "swipe", swipe);
+        }
+      if (step % 20 == 19)
+        for (guint k = 0; k < 10; k++)
+          {
+            double hold = jitter (rng, persona->hold_ms, 0.15);
+            g_autofree char *key = g_strdup_printf ("{\"key\": \"%c\", \"down_time\": %" G_GINT64_FORMAT ","
+                                                    " \"up_time\": %.1f}", 'a' + k, walk->at_ms,
+                                                    walk->at_ms + hold);
+
+            add_walk_event (events, walk, "keystroke", key);
+            walk->at_ms += (gint64) (hold + jitter (rng, persona->flight_ms, 0.2));
+          }
+
+      /* Time on this screen: the persona's pace, per screen its own. */
+      walk->at_ms += (gint64) jitter (rng, persona->gap_ms * (0.5 + preference (persona, current)), 0.3);
+      current = next_event (walk, rng, persona, current);
+    }
+  return events;
+}
+
+static void
+walk_init (Walk    *walk,
+           Fixture *fixture)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "event-flow-map.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(VigilNavigationMap) map = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObjectIter groups;
+  JsonNode *group;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  map = vigil_navigation_map_new_from_data (contents, (gssize) length, &error);
+  g_assert_no_error (error);
+  vigil_profiles_set_event_flow_map (vigil_engine_get_profiles (fixture->engine), map);
+
+  walk->root = json_from_string (contents, &error);
+  g_assert_no_error (error);
+  walk->next = g_hash_table_new (g_str_hash, g_str_equal);
+  json_object_iter_init (&groups, json_object_get_object_member (json_node_get_object (walk->root), "eventFlowMap"));
+  while (json_object_iter_next (&groups, NULL, &group))
+    {
+      JsonObjectIter iter;
+      const char *id;
+      JsonNode *event;
+
+      json_object_iter_init (&iter, json_node_get_object (group));
+      while (json_object_iter_next (&iter, &id, &event))
+        g_hash_table_insert (walk->next, (gpointer) id,
+                             json_object_get_array_member (json_node_get_object (event), "nextEvents"));
+    }
+  walk->at_ms = 0;
+}
+
+/* Streams one session in batches; answers its last decision. */
+static VigilRiskDecision *
+stream_session (Fixture       *fixture,
+                Walk          *walk,
+                VigilRng      *rng,
+                const Persona *persona,
+                Pushes        *pushes)
+{
+  g_autoptr(VigilSession) session = start_session (fixture, pushes);
+  g_autoptr(GPtrArray) events = walk_session (walk, rng, persona, 160);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  VigilRiskDecision *decision;
+  Wait wait = { 0 };
+
+  for (guint i = 0; i < events->len; i += 40)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+
+      for (guint j = i; j < MIN (i + 40, events->len); j++)
+        g_ptr_array_add (batch, vigil_event_ref (g_ptr_array_index (events, j)));
+      feed (fixture, session, batch);
+    }
+  decision = last_decision (fixture, session);
+  if (vigil_session_get_state (session) != VIGIL_SESSION_BLOCKED)
+    {
+      vigil_sessions_end_async (fixture->sessions, vigil_session_get_id (session), "logout", NULL, NULL, on_done,
+                                &wait);
+      result = wait_result (&wait);
+      path = vigil_sessions_end_finish (fixture->sessions, result, &error);
+      g_assert_no_error (error);
+    }
+  walk->at_ms += 3600 * 1000;
+  return decision;
+}
+
+static gboolean
+all_trained (Fixture *fixture)
+{
+  static const VigilModality live[] = {
+    VIGIL_MODALITY_TOUCH, VIGIL_MODALITY_SWIPE, VIGIL_MODALITY_KEYSTROKE, VIGIL_MODALITY_NAVIGATION,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (live); i++)
+    if (!vigil_profiles_has_model (vigil_engine_get_profiles (fixture->engine), fixture->user_id, live[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* The owner's streamed sessions train touch, swipe, keystroke and
+ * navigation models; another person on the same account (right
+ * credentials, same device) is stepped up; a further session of the
+ * owner is not. */
+static void
+test_live_takeover (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(VigilRiskDecision) genuine = NULL;
+  g_autoptr(VigilRiskDecision) impostor = NULL;
+  g_autofree VigilProfileProgress *progress = NULL;
+  g_autoptr(GError) error = NULL;
+  Pushes genuine_pushes = { 0 }, impostor_pushes = { 0 };
+  Walk walk = { 0 };
+  VigilRng rng;
+  gint64 deadline;
+
+  walk_init (&walk, fixture);
+  vigil_rng_init (&rng, 7);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(VigilRiskDecision) enrolling = stream_session (fixture, &walk, &rng, &owner, NULL);
+
+      g_test_message ("enrollment session %u: risk %.3f, %s", i + 1, enrolling->risk,
+                      vigil_decision_to_string (enrolling->decision));
+    }
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!all_trained (fixture) && g_get_monotonic_time () < deadline)
+    {
+      vigil_test_drain_main_context ();
+      g_usleep (10000);
+    }
+  g_assert_true (all_trained (fixture));
+  progress = vigil_profiles_get_progress (vigil_engine_get_profiles (fixture->engine), fixture->user_id, &error);
+  g_assert_no_error (error);
+  g_test_message ("enrolled: %u taps, %u swipes/scrolls, %u keystroke windows, %u navigation windows",
+                  progress->vectors[VIGIL_MODALITY_TOUCH], progress->vectors[VIGIL_MODALITY_SWIPE],
+                  progress->vectors[VIGIL_MODALITY_KEYSTROKE], progress->vectors[VIGIL_MODALITY_NAVIGATION]);
+  /* maxidom's own readiness is untouched by live models. */
+  g_assert_false (progress->ready);
+
+  genuine = stream_session (fixture, &walk, &rng, &owner, &genuine_pushes);
+  impostor = stream_session (fixture, &walk, &rng, &intruder, &impostor_pushes);
+  g_test_message ("genuine session: risk %.3f, %s (model %.3f); impostor session: risk %.3f, %s (model %.3f)",
+                  genuine->risk, vigil_decision_to_string (genuine->decision), genuine->model_score,
+                  impostor->risk, vigil_decision_to_string (impostor->decision), impostor->model_score);
+  for (guint i = 0; i < impostor->reasons->len; i++)
+    g_test_message ("  impostor reason: %s", ((VigilRiskReason *) g_ptr_array_index (impostor->reasons, i))->text);
+
+  g_assert_true (genuine->model_scored && impostor->model_scored);
+  g_assert_cmpint (genuine->decision, <, VIGIL_DECISION_STEP_UP);
+  g_assert_cmpuint (genuine_pushes.mpin_required + genuine_pushes.blocked, ==, 0);
+  g_assert_cmpfloat (genuine->risk, <, VIGIL_RISK_SUSPICIOUS_THRESHOLD);
+  g_assert_cmpint (impostor->decision, ==, VIGIL_DECISION_STEP_UP);
+  g_assert_cmpuint (impostor_pushes.mpin_required, ==, 1);
+  g_assert_cmpfloat (impostor->risk, >=, genuine->risk + 0.4);
+  g_assert_true (has_reason (impostor, "behavior.touch"));
+
+  g_hash_table_unref (walk.next);
+  json_node_unref (walk.root);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -648,6 +943,7 @@ main (int   argc,
   ADD ("benign-session", test_benign_session);
   ADD ("history", test_history);
   ADD ("analyze-external", test_analyze_external);
+  ADD ("live-takeover", test_live_takeover);
 #undef ADD
 
   return g_test_run ();
