@@ -485,7 +485,7 @@ struct _VigilNavigationWindow
   VigilNavigationMap *map;
   char               *previous;      /* symbol */
   char               *screen;        /* the screen the user is on */
-  double              entered_ms;
+  double              entered_ms;    /* of the previous step */
 
   guint               transitions;
   double              surprise_sum;
@@ -594,11 +594,12 @@ emit (VigilNavigationWindow *window,
   reset_window (window);
 }
 
+/* The time since the previous step, spent on the current screen. */
 static void
-leave_screen (VigilNavigationWindow *window,
-              VigilNavigationModel  *model,
-              gboolean               learn,
-              double                 time_ms)
+add_dwell (VigilNavigationWindow *window,
+           VigilNavigationModel  *model,
+           gboolean               learn,
+           double                 time_ms)
 {
   double dwell = CLAMP (time_ms - window->entered_ms, 1.0, MAX_DWELL_MS), z;
 
@@ -656,13 +657,13 @@ vigil_navigation_window_add (VigilNavigationWindow *window,
       if (learn)
         vigil_navigation_model_add (model, window->previous, symbol);
     }
+  if (window->screen != NULL && window->previous != NULL)
+    add_dwell (window, model, learn, time_ms);
+  window->entered_ms = time_ms;
   if (screen != NULL && g_strcmp0 (screen, window->screen) != 0)
     {
-      if (window->screen != NULL)
-        leave_screen (window, model, learn, time_ms);
       g_free (window->screen);
       window->screen = g_steal_pointer (&screen);
-      window->entered_ms = time_ms;
     }
   g_free (window->previous);
   window->previous = g_steal_pointer (&symbol);

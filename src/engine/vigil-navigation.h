@@ -26,11 +26,15 @@ G_BEGIN_DECLS
  * E / V for any other of the V known symbols (E = VIGIL_NAVIGATION_OFF_MAP),
  * and 1 / V when the map says nothing about a. Surprise = -ln p (nats).
  *
+ * Dwell: the time from one step to the next is spent on the screen the
+ * user is on, so each step is a dwell sample of that screen (how long this
+ * user looks at it before acting), kept per screen as ln (ms).
+ *
  * The window vector (every VIGIL_NAVIGATION_WINDOW transitions): mean and
  * largest surprise, the share of transitions the user never made, the
- * share the map does not allow, the mean ln (1 + dwell in s) of screens
- * left, the mean and mean absolute z-score of those dwells against the
- * user's own per screen (ln-dwell; 0 before 3 visits), and
+ * share the map does not allow, the mean ln (1 + dwell in s), the mean and
+ * mean absolute z-score of those dwells against the user's own on the
+ * same screen (0 before VIGIL_NAVIGATION_MIN_DWELLS of them), and
  * ln (1 + transitions per minute). During enrollment the history grows as
  * the windows are made, so each window is judged against what came before
  * it (prequentially), as it will be once the model is trained. */

@@ -161,7 +161,6 @@ update_contribution (RiskState    *state,
 
   score = vigil_actions_window_score (behavior->scores[i], n);
   behavior->window_score[i] = score;
-  g_debug ("LIVE %s n=%u score=%.4f", vigil_modality_to_string (modality), n, score);
   state->model_scored = TRUE;
   state->model_score = 0;
   for (guint j = 0; j < N_LIVE; j++)
