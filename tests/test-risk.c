@@ -960,6 +960,45 @@ test_live_takeover (Fixture       *fixture,
   json_node_unref (walk.root);
 }
 
+/* Before any model, and on malformed or missing fields, the live
+ * modalities abstain: no behavioral reason, no model score, nothing made
+ * up; the events are stored all the same and enrollment only takes what
+ * was measured. */
+static void
+test_live_abstains (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(VigilSession) session = start_session (fixture, NULL);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) decision = NULL;
+  static const struct { const char *type; const char *data; } shapes[] = {
+    { "button_click", "{\"button_id\": \"transfer_btn\", \"coordinates\": [150, 200]}" },
+    { "button_click", "{\"pressure\": \"hard\", \"coordinates\": \"middle\"}" },
+    { "TOUCH_TAB_SAVE", "{\"pressure\": [0.5]}" },
+    { "scroll", "{\"delta_y\": {\"a\": 1}}" },
+    { "swipe", "{\"points\": [{\"x\": 1}]}" },
+    { "typing_pattern", "{\"keystroke_dynamics\": \"fast\"}" },
+    { "page_view", "{\"screen\": 42}" },
+    { "mouse_movement", "{\"mousePaths\": [[{\"t\": \"now\"}]]}" },
+    { "touch", "{\"pressure\": 0.6, \"size\": 0.2, \"duration\": 100}" },
+  };
+
+  for (guint i = 0; i < 40; i++)
+    g_ptr_array_add (events, make_event (shapes[i % G_N_ELEMENTS (shapes)].type, 1000 * i + g_test_rand_int_range (0, 700),
+                                         shapes[i % G_N_ELEMENTS (shapes)].data));
+  feed (fixture, session, events);
+  decision = last_decision (fixture, session);
+  g_assert_false (decision->model_scored);
+  for (guint i = 0; i < decision->reasons->len; i++)
+    g_assert_false (g_str_has_prefix (((VigilRiskReason *) g_ptr_array_index (decision->reasons, i))->code,
+                                      "behavior."));
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM events"), ==, 40);
+  /* Only the measured touch (4 or 5 of the 40 events) enrolled. */
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM profile_vectors WHERE modality = 'touch'"), ==,
+                   40 / G_N_ELEMENTS (shapes));
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM profile_vectors WHERE modality != 'touch'"), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -980,6 +1019,7 @@ main (int   argc,
   ADD ("history", test_history);
   ADD ("analyze-external", test_analyze_external);
   ADD ("live-takeover", test_live_takeover);
+  ADD ("live-abstains", test_live_abstains);
 #undef ADD
 
   return g_test_run ();

@@ -47,6 +47,7 @@ struct _RiskBehavior
   double                 weight[N_LIVE];      /* before the common cap */
 
   guint                  rejected;      /* events with a malformed field */
+  gboolean               can_learn;     /* a live session of a local account */
 };
 
 static const char * const differs_text[N_LIVE] = {
@@ -66,10 +67,12 @@ static const char * const matches_text[N_LIVE] = {
 };
 
 static RiskBehavior *
-behavior_new (VigilProfiles *profiles)
+behavior_new (VigilProfiles *profiles,
+              gboolean       can_learn)
 {
   RiskBehavior *behavior = g_new0 (RiskBehavior, 1);
 
+  behavior->can_learn = can_learn;
   behavior->segmenter = vigil_action_segmenter_new ();
   behavior->keys = vigil_keystroke_window_new ();
   behavior->navigation = vigil_navigation_window_new (vigil_profiles_get_event_flow_map (profiles));
@@ -195,7 +198,10 @@ take_vector (RiskState          *state,
 
   if (!model_exists (behavior, profiles, state->user_id, modality))
     {
-      g_ptr_array_add (behavior->pending, vector);
+      if (behavior->can_learn)
+        g_ptr_array_add (behavior->pending, vector);
+      else
+        vigil_feature_vector_free (vector);
       return;
     }
   if (!vigil_profiles_score_vector (profiles, state->user_id, modality, vector->values, vector->n_features, &score,
@@ -226,6 +232,8 @@ vector_of_action (const VigilAction *action)
   return vector;
 }
 
+/* Each reading (actions, keys, navigation) goes on when another one
+ * finds a malformed field; the first error is reported. */
 static void
 add_inputs (RiskState        *state,
             RiskBehavior     *behavior,
@@ -237,28 +245,40 @@ add_inputs (RiskState        *state,
 {
   g_autoptr(GArray) actions = g_array_new (FALSE, FALSE, sizeof (VigilAction));
   g_autoptr(GPtrArray) vectors = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_feature_vector_free);
+  g_autoptr(GError) action_error = NULL;
+  g_autoptr(GError) key_error = NULL;
+  g_autoptr(GError) navigation_error = NULL;
   VigilNavigationModel *history;
   gboolean learn;
 
-  if (!vigil_action_segmenter_add (behavior->segmenter, type, data, time_ms, actions, error) ||
-      !vigil_keystroke_window_add (behavior->keys, type, data, time_ms, vectors, error))
-    return;
-  for (guint i = 0; i < actions->len; i++)
-    g_ptr_array_add (vectors, vector_of_action (&g_array_index (actions, VigilAction, i)));
+  if (vigil_action_segmenter_add (behavior->segmenter, type, data, time_ms, actions, &action_error))
+    for (guint i = 0; i < actions->len; i++)
+      g_ptr_array_add (vectors, vector_of_action (&g_array_index (actions, VigilAction, i)));
+  vigil_keystroke_window_add (behavior->keys, type, data, time_ms, vectors, &key_error);
 
-  history = vigil_profiles_get_navigation (profiles, state->user_id, error);
+  /* Sessions of the ML surface (another backend's users) only ever score. */
+  learn = !model_exists (behavior, profiles, state->user_id, VIGIL_MODALITY_NAVIGATION);
+  history = learn && !behavior->can_learn ? NULL
+                                          : vigil_profiles_get_navigation (profiles, state->user_id, &navigation_error);
   if (history != NULL)
     {
       guint before = vigil_navigation_model_get_transitions (history);
 
-      learn = !model_exists (behavior, profiles, state->user_id, VIGIL_MODALITY_NAVIGATION);
-      if (vigil_navigation_window_add (behavior->navigation, history, learn, type, data, time_ms, vectors, error) &&
+      if (vigil_navigation_window_add (behavior->navigation, history, learn, type, data, time_ms, vectors,
+                                       &navigation_error) &&
           vigil_navigation_model_get_transitions (history) != before)
         behavior->navigation_learned = TRUE;
     }
 
   for (guint i = 0; i < vectors->len; i++)
     take_vector (state, behavior, profiles, g_steal_pointer (&vectors->pdata[i]));
+
+  if (action_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&action_error));
+  else if (key_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&key_error));
+  else if (navigation_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&navigation_error));
 }
 
 void
@@ -272,7 +292,7 @@ _vigil_risk_behavior_add_event (RiskState        *state,
   if (profiles == NULL || state->user_id == NULL)
     return;   /* no account: nothing to learn from or compare with */
   if (state->behavior == NULL)
-    state->behavior = behavior_new (profiles);
+    state->behavior = behavior_new (profiles, state->live);
 
   add_inputs (state, state->behavior, profiles, vigil_event_fields_type (event, data), data,
               vigil_event_fields_time_ms (event), &error);
