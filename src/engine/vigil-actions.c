@@ -311,6 +311,9 @@ input_kind (const char *event_type,
     return INPUT_SCROLL;
   if (type_has (folded, "swipe") || type_has (folded, "fling"))
     return INPUT_SWIPE;
+  /* key_press, keystroke: keys, not touches (vigil-keystrokes.h). */
+  if (type_has (folded, "key") || type_has (folded, "typ"))
+    return INPUT_NONE;
   if (type_has (folded, "touch") || type_has (folded, "tap") || type_has (folded, "click") ||
       type_has (folded, "button") || type_has (folded, "press"))
     return INPUT_TAP;
@@ -363,6 +366,77 @@ direction_of (const char *direction,
       }
 }
 
+typedef struct
+{
+  double      dx, dy, distance, velocity, duration, pressure, size;
+  gboolean    has_dx, has_dy, has_distance, has_velocity, has_duration;
+  const char *direction;
+} SwipeFields;
+
+/* start / end as points or start_x ... end_y, deltas, totals. */
+static gboolean
+read_swipe (JsonObject   *data,
+            SwipeFields  *f,
+            GError      **error)
+{
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  gboolean has_start, has_end, has_x, has_y, found;
+
+  memset (f, 0, sizeof *f);
+  if (!vigil_event_fields_point (data, N ("start", "from", "start_coordinates", "startPoint"), &x0, &y0,
+                                 &has_start, error) ||
+      !vigil_event_fields_point (data, N ("end", "to", "end_coordinates", "endPoint"), &x1, &y1, &has_end, error) ||
+      !vigil_event_fields_number (data, N ("delta_x", "dx", "deltaX", "scroll_x"), &f->dx, &f->has_dx, error) ||
+      !vigil_event_fields_number (data, N ("delta_y", "dy", "deltaY", "delta", "scroll_delta", "scroll_y"), &f->dy,
+                                  &f->has_dy, error) ||
+      !vigil_event_fields_number (data, N ("distance", "scroll_distance", "length"), &f->distance,
+                                  &f->has_distance, error) ||
+      !vigil_event_fields_number (data, N ("velocity", "speed", "swipe_velocity", "swipe_speed",
+                                           "scroll_velocity", "scroll_speed", "touch_velocity"),
+                                  &f->velocity, &f->has_velocity, error) ||
+      !vigil_event_fields_number (data, duration_names, &f->duration, &f->has_duration, error) ||
+      !vigil_event_fields_number (data, pressure_names, &f->pressure, &found, error) ||
+      !vigil_event_fields_number (data, size_names, &f->size, &found, error) ||
+      !vigil_event_fields_string (data, N ("direction", "swipe_direction", "scroll_direction"), &f->direction,
+                                  error))
+    return FALSE;
+  if (!has_start)
+    {
+      if (!vigil_event_fields_number (data, N ("start_x"), &x0, &has_x, error) ||
+          !vigil_event_fields_number (data, N ("start_y"), &y0, &has_y, error))
+        return FALSE;
+      has_start = has_x && has_y;
+    }
+  if (!has_end)
+    {
+      if (!vigil_event_fields_number (data, N ("end_x"), &x1, &has_x, error) ||
+          !vigil_event_fields_number (data, N ("end_y"), &y1, &has_y, error))
+        return FALSE;
+      has_end = has_x && has_y;
+    }
+  if (has_start && has_end)
+    {
+      f->dx = x1 - x0;
+      f->dy = y1 - y0;
+      f->has_dx = f->has_dy = TRUE;
+    }
+  if (!f->has_distance && (f->has_dx || f->has_dy))
+    {
+      f->distance = hypot (f->dx, f->dy);
+      f->has_distance = TRUE;
+    }
+  /* A scroll's distance may come signed; its direction is kept apart. */
+  if (!(f->has_dx || f->has_dy))
+    f->distance = fabs (f->distance);
+  if (f->duration < 0 || f->velocity < 0)
+    {
+      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
+                           "swipe velocity and duration cannot be negative");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* A swipe or scroll event described by its endpoints or its totals. */
 static gboolean
 add_swipe_fields (JsonObject  *data,
@@ -373,86 +447,33 @@ add_swipe_fields (JsonObject  *data,
 {
   VigilAction action = { .start_ms = time_ms, .end_ms = time_ms, .points = 2 };
   Geometry g = { .straightness = 1 };
-  double x0, y0, x1, y1, dx = 0, dy = 0, distance = 0, velocity = 0, duration = 0;
-  gboolean has_start, has_end, has_dx, has_dy, has_distance, has_velocity, has_duration, found;
-  const char *direction = NULL;
+  SwipeFields f;
 
-  if (!vigil_event_fields_point (data, N ("start", "from", "start_coordinates", "startPoint"), &x0, &y0,
-                                 &has_start, error) ||
-      !vigil_event_fields_point (data, N ("end", "to", "end_coordinates", "endPoint"), &x1, &y1, &has_end, error) ||
-      !vigil_event_fields_number (data, N ("delta_x", "dx", "deltaX", "scroll_x"), &dx, &has_dx, error) ||
-      !vigil_event_fields_number (data, N ("delta_y", "dy", "deltaY", "delta", "scroll_delta", "scroll_y"), &dy,
-                                  &has_dy, error) ||
-      !vigil_event_fields_number (data, N ("distance", "scroll_distance", "length"), &distance, &has_distance,
-                                  error) ||
-      !vigil_event_fields_number (data, N ("velocity", "speed", "swipe_velocity", "swipe_speed",
-                                           "scroll_velocity", "scroll_speed", "touch_velocity"),
-                                  &velocity, &has_velocity, error) ||
-      !vigil_event_fields_number (data, duration_names, &duration, &has_duration, error) ||
-      !vigil_event_fields_number (data, pressure_names, &g.mean_pressure, &found, error) ||
-      !vigil_event_fields_number (data, size_names, &g.mean_size, &found, error) ||
-      !vigil_event_fields_string (data, N ("direction", "swipe_direction", "scroll_direction"), &direction, error))
+  if (!read_swipe (data, &f, error))
     return FALSE;
-
-  if (!has_start)
-    {
-      gboolean has_x, has_y;
-
-      if (!vigil_event_fields_number (data, N ("start_x"), &x0, &has_x, error) ||
-          !vigil_event_fields_number (data, N ("start_y"), &y0, &has_y, error))
-        return FALSE;
-      has_start = has_x && has_y;
-    }
-  if (!has_end)
-    {
-      gboolean has_x, has_y;
-
-      if (!vigil_event_fields_number (data, N ("end_x"), &x1, &has_x, error) ||
-          !vigil_event_fields_number (data, N ("end_y"), &y1, &has_y, error))
-        return FALSE;
-      has_end = has_x && has_y;
-    }
-
-  if (has_start && has_end)
-    {
-      dx = x1 - x0;
-      dy = y1 - y0;
-      has_dx = has_dy = TRUE;
-    }
-  if (!has_distance && (has_dx || has_dy))
-    {
-      distance = hypot (dx, dy);
-      has_distance = TRUE;
-    }
-  if (!has_distance && !has_velocity && !has_duration)
+  if (!f.has_distance && !f.has_velocity && !f.has_duration)
     return TRUE;   /* a swipe we know nothing about */
-  if (distance < 0 && !(has_dx || has_dy))
-    distance = fabs (distance);
-  if (duration < 0 || velocity < 0 || distance < 0)
-    {
-      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
-                           "swipe distance, velocity and duration cannot be negative");
-      return FALSE;
-    }
 
-  g.duration = has_duration ? duration_ms (duration) : 0;
-  g.path = distance;
-  if (has_dx || has_dy)
+  g.duration = f.has_duration ? duration_ms (f.duration) : 0;
+  g.path = f.distance;
+  g.mean_pressure = f.pressure;
+  g.mean_size = f.size;
+  if (f.has_dx || f.has_dy)
     {
-      double chord = hypot (dx, dy);
+      double chord = hypot (f.dx, f.dy);
 
-      g.cos_dir = chord > 0 ? dx / chord : 0;
-      g.sin_dir = chord > 0 ? dy / chord : 0;
+      g.cos_dir = chord > 0 ? f.dx / chord : 0;
+      g.sin_dir = chord > 0 ? f.dy / chord : 0;
     }
   else
-    direction_of (direction, &g.cos_dir, &g.sin_dir);
-  if (g.duration > 0 && has_distance)
-    g.mean_speed = distance / g.duration;
-  else if (has_velocity)
-    g.mean_speed = velocity / 1000.0;
-  if (g.duration == 0 && has_velocity && has_distance && velocity > 0)
-    g.duration = distance / (velocity / 1000.0);
-  g.peak_speed = has_velocity ? MAX (velocity / 1000.0, g.mean_speed) : g.mean_speed;
+    direction_of (f.direction, &g.cos_dir, &g.sin_dir);
+  if (g.duration > 0 && f.has_distance)
+    g.mean_speed = f.distance / g.duration;
+  else if (f.has_velocity)
+    g.mean_speed = f.velocity / 1000.0;
+  if (g.duration == 0 && f.has_velocity && f.has_distance && f.velocity > 0)
+    g.duration = f.distance / (f.velocity / 1000.0);
+  g.peak_speed = f.has_velocity ? MAX (f.velocity / 1000.0, g.mean_speed) : g.mean_speed;
   action.end_ms = time_ms + g.duration;
   swipe_from_geometry (&action, scroll, &g);
   g_array_append_val (out, action);
