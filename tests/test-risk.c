@@ -655,8 +655,11 @@ static const Persona intruder = { 23, 0.80, 0.45, 180, 2.6, 140, 70, 700 };
 typedef struct
 {
   GHashTable *next;     /* map event → JsonArray of next events */
+  GHashTable *screens;  /* map event → the screen it shows */
   JsonNode   *root;
   gint64      at_ms;    /* client time, from START */
+  gboolean    canara;   /* canara's shapes (the sim's) instead of cbsa's */
+  const char *screen;
 } Walk;
 
 static double
@@ -717,6 +720,110 @@ add_walk_event (GPtrArray  *events,
   g_ptr_array_add (events, make_event (type, walk->at_ms, data));
 }
 
+/* @n keys typed at the persona's rhythm from the walk's time on, as
+ * canara's typing_pattern members (keyEvents, keystroke_dynamics holds in
+ * seconds, typing_speed); the walk's clock moves past them. */
+static char *
+canara_typing (Walk          *walk,
+               VigilRng      *rng,
+               const Persona *persona,
+               guint          n)
+{
+  g_autoptr(GString) keys = g_string_new (NULL);
+  g_autoptr(GString) holds = g_string_new (NULL);
+  gint64 start = walk->at_ms;
+
+  for (guint k = 0; k < n; k++)
+    {
+      double hold = jitter (rng, persona->hold_ms, 0.15);
+
+      g_string_append_printf (keys, "%s{\"code\": \"Key%c\", \"downTime\": %" G_GINT64_FORMAT ", \"upTime\": %.1f}",
+                              k ? ", " : "", 'A' + k % 26, walk->at_ms, walk->at_ms + hold);
+      g_string_append_printf (holds, "%s%.3f", k ? ", " : "", hold / 1000);
+      walk->at_ms += (gint64) (hold + jitter (rng, persona->flight_ms, 0.2));
+    }
+  return g_strdup_printf ("\"keyEvents\": [%s], \"keystroke_dynamics\": [%s], \"typing_speed\": %.1f", keys->str,
+                          holds->str, n / 5.0 / MAX ((walk->at_ms - start) / 60000.0, 1e-6));
+}
+
+/* One map step as the seeds' apps (and the simulator) stream it:
+ * {event_type: button_click | page_view | scroll | typing_pattern,
+ *  data: {event_id, screen, ...}}. */
+static void
+add_canara_step (GPtrArray     *events,
+                 Walk          *walk,
+                 VigilRng      *rng,
+                 const Persona *persona,
+                 const char    *id)
+{
+  const char *screen = g_hash_table_lookup (walk->screens, id);
+  g_autofree char *head = NULL;
+  g_autofree char *data = NULL;
+  const char *type;
+
+  if (screen != NULL)
+    walk->screen = screen;
+  head = g_strdup_printf ("\"event_id\": \"%s\", \"screen\": \"%s\"", id, walk->screen ? walk->screen : "login");
+  if (g_str_has_prefix (id, "PAGE_ENTER_"))
+    {
+      type = "page_view";
+      data = g_strdup_printf ("{%s, \"page_name\": \"%s\"}", head, id);
+    }
+  else if (g_str_has_prefix (id, "SCROLL_"))
+    {
+      double distance = 300 + 500 * vigil_rng_double (rng), speed = jitter (rng, persona->scroll_speed, 0.12);
+
+      type = "scroll";
+      data = g_strdup_printf ("{%s, \"direction\": \"%s\", \"distance\": %.0f, \"velocity\": %.1f, \"duration\": %.1f}",
+                              head, vigil_rng_double (rng) < 0.7 ? "down" : "up", distance, speed * 1000,
+                              distance / speed);
+    }
+  else if (g_str_has_prefix (id, "KEYSTROKE_") || g_str_has_prefix (id, "TYPE_") || g_str_has_prefix (id, "PAY_RECIPIENT") ||
+           g_str_has_prefix (id, "PAY_AMOUNT"))
+    {
+      gint64 at = walk->at_ms;   /* the event is stamped when typing starts */
+      g_autofree char *typing = canara_typing (walk, rng, persona, 4);
+
+      data = g_strdup_printf ("{%s, \"field\": \"search\", %s}", head, typing);
+      g_ptr_array_add (events, make_event ("typing_pattern", at, data));
+      return;
+    }
+  else
+    {
+      type = "button_click";
+      data = g_strdup_printf ("{%s, \"button_id\": \"%s\", \"coordinates\": [%.0f, %.0f], \"pressure\": %.3f,"
+                              " \"size\": %.3f, \"duration\": %.1f}", head, id, 40 + 300 * vigil_rng_double (rng),
+                              100 + 600 * vigil_rng_double (rng), jitter (rng, persona->pressure, 0.08),
+                              jitter (rng, persona->size, 0.08), jitter (rng, persona->tap_ms, 0.15));
+    }
+  add_walk_event (events, walk, type, data);
+}
+
+/* A horizontal swipe with its trajectory, canara-style. */
+static char *
+canara_swipe (Walk          *walk,
+              VigilRng      *rng,
+              const Persona *persona,
+              const char    *id)
+{
+  double dx = 250 + 100 * vigil_rng_double (rng), speed = jitter (rng, persona->scroll_speed * 1.5, 0.12);
+  double duration = dx / speed;
+  g_autoptr(GString) trajectory = g_string_new (NULL);
+
+  for (guint i = 0; i <= 8; i++)
+    {
+      double f = i / 8.0, eased = (1 - cos (G_PI * f)) / 2;
+
+      g_string_append_printf (trajectory, "%s{\"x\": %.0f, \"y\": %.0f, \"t\": %.1f}", i ? ", " : "",
+                              320 - dx * eased, 400 + 10 * sin (G_PI * f), f * duration);
+    }
+  return g_strdup_printf ("{\"event_id\": \"%s\", \"screen\": \"%s\", \"start_coordinates\": [320, 400],"
+                          " \"end_coordinates\": [%.0f, 400], \"direction\": \"left\", \"velocity\": %.1f,"
+                          " \"duration\": %.1f, \"pressure\": %.3f, \"trajectory\": [%s]}", id,
+                          walk->screen ? walk->screen : "login", 320 - dx, speed * 1000, duration,
+                          jitter (rng, persona->pressure, 0.08), trajectory->str);
+}
+
 /* One session of @steps map events, with swipes and bursts of typing. */
 static GPtrArray *
 walk_session (Walk          *walk,
@@ -730,6 +837,29 @@ walk_session (Walk          *walk,
   for (guint step = 0; step < steps; step++)
     {
       g_autofree char *data = NULL;
+
+      if (walk->canara)
+        {
+          add_canara_step (events, walk, rng, persona, current);
+          if (step % 6 == 5)
+            {
+              g_autofree char *swipe = canara_swipe (walk, rng, persona, current);
+
+              walk->at_ms += (gint64) jitter (rng, persona->gap_ms / 2, 0.3);
+              add_walk_event (events, walk, "swipe", swipe);
+            }
+          if (step % 20 == 19)
+            {
+              gint64 at = walk->at_ms;
+              g_autofree char *typing = canara_typing (walk, rng, persona, 10);
+              g_autofree char *text = g_strdup_printf ("{\"field\": \"amount\", %s}", typing);
+
+              g_ptr_array_add (events, make_event ("typing_pattern", at, text));
+            }
+          walk->at_ms += (gint64) jitter (rng, persona->gap_ms * (0.5 + preference (persona, current)), 0.3);
+          current = next_event (walk, rng, persona, current);
+          continue;
+        }
 
       if (g_str_has_prefix (current, "TOUCH_") || g_str_has_prefix (current, "PAY_BUTTON"))
         data = g_strdup_printf ("{\"coordinates\": [%.0f, %.0f], \"pressure\": %.3f, \"size\": %.3f,"
@@ -796,6 +926,7 @@ walk_init (Walk    *walk,
   walk->root = json_from_string (contents, &error);
   g_assert_no_error (error);
   walk->next = g_hash_table_new (g_str_hash, g_str_equal);
+  walk->screens = g_hash_table_new (g_str_hash, g_str_equal);
   json_object_iter_init (&groups, json_object_get_object_member (json_node_get_object (walk->root), "eventFlowMap"));
   while (json_object_iter_next (&groups, NULL, &group))
     {
@@ -805,8 +936,16 @@ walk_init (Walk    *walk,
 
       json_object_iter_init (&iter, json_node_get_object (group));
       while (json_object_iter_next (&iter, &id, &event))
-        g_hash_table_insert (walk->next, (gpointer) id,
-                             json_object_get_array_member (json_node_get_object (event), "nextEvents"));
+        {
+          JsonObject *object = json_node_get_object (event);
+          const char *screen = json_object_get_string_member_with_default (object, "screen", NULL);
+
+          g_hash_table_insert (walk->next, (gpointer) id, json_object_get_array_member (object, "nextEvents"));
+          if (screen == NULL)
+            screen = json_object_get_string_member_with_default (object, "navigatesTo", NULL);
+          if (screen != NULL)
+            g_hash_table_insert (walk->screens, (gpointer) id, (gpointer) screen);
+        }
     }
   walk->at_ms = 0;
 }
@@ -883,6 +1022,7 @@ test_live_takeover (Fixture       *fixture,
   gint64 deadline;
 
   walk_init (&walk, fixture);
+  walk.canara = GPOINTER_TO_INT (data);
   vigil_rng_init (&rng, 7);
 
   for (guint i = 0; i < 5; i++)
@@ -957,6 +1097,7 @@ test_live_takeover (Fixture       *fixture,
   g_assert_cmpfloat (genuine_peak, <, VIGIL_RISK_SUSPICIOUS_THRESHOLD);
 
   g_hash_table_unref (walk.next);
+  g_hash_table_unref (walk.screens);
   json_node_unref (walk.root);
 }
 
@@ -1018,7 +1159,12 @@ main (int   argc,
   ADD ("benign-session", test_benign_session);
   ADD ("history", test_history);
   ADD ("analyze-external", test_analyze_external);
-  ADD ("live-takeover", test_live_takeover);
+#undef ADD
+  g_test_add ("/risk/live-takeover/cbsa-events", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up, test_live_takeover,
+              fixture_tear_down);
+  g_test_add ("/risk/live-takeover/canara-events", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
+              test_live_takeover, fixture_tear_down);
+#define ADD(path, func) g_test_add ("/risk/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("live-abstains", test_live_abstains);
 #undef ADD
 

@@ -549,9 +549,22 @@ vigil_action_segmenter_add (VigilActionSegmenter  *segmenter,
   if (points != NULL && json_array_get_length (points) > 0)
     {
       g_autoptr(GArray) stroke = g_array_new (FALSE, FALSE, sizeof (TouchPoint));
+      double pressure = 0, size = 0;
+      gboolean found;
 
-      if (!read_points (points, time_ms, stroke, error))
+      if (!read_points (points, time_ms, stroke, error) ||
+          !vigil_event_fields_number (data, pressure_names, &pressure, &found, error) ||
+          !vigil_event_fields_number (data, size_names, &size, &found, error))
         return FALSE;
+      /* A trajectory's points without their own pressure or size (the
+       * sim's, many web clients') have the gesture's. */
+      for (guint i = 0; i < stroke->len; i++)
+        {
+          TouchPoint *point = &g_array_index (stroke, TouchPoint, i);
+
+          point->pressure = point->pressure > 0 ? point->pressure : pressure;
+          point->size = point->size > 0 ? point->size : size;
+        }
       if (kind == INPUT_MOUSE)
         {
           g_autoptr(JsonObject) payload = json_object_new ();

@@ -532,8 +532,19 @@ is_upper_snake (const char *text)
   return TRUE;
 }
 
+static gboolean
+is_map_event (VigilNavigationMap *map,
+              const char         *id)
+{
+  return vigil_navigation_map_has_event (map, id) || (map == NULL && is_upper_snake (id));
+}
+
 /* The event's navigation symbol (owned by the caller) and the screen it
- * enters (nullable), or NULL when the event is not navigation. */
+ * shows (nullable), or NULL when the event is not navigation. The map's
+ * event is the event's type (cbsa), or its data's event_id when the type
+ * is generic (a button_click on TOUCH_TAB_SAVE); a swipe carries the id
+ * of what it happened on, and is a gesture, not a step. The screen is the
+ * data's own "screen" when it says, else the map's. */
 static char *
 symbol_of (VigilNavigationMap  *map,
            const char          *event_type,
@@ -544,17 +555,33 @@ symbol_of (VigilNavigationMap  *map,
   static const char * const screen_types[] = {
     "page_view", "screen_view", "navigation", "page_switch", "screen_change", "page_enter", "navigation_pattern", NULL,
   };
-  const char *screen = NULL;
+  g_autofree char *folded = g_ascii_strdown (event_type ? event_type : "", -1);
+  const char *id = NULL, *screen = NULL, *symbol = NULL;
 
   *out_screen = NULL;
-  if (vigil_navigation_map_has_event (map, event_type) || (map == NULL && is_upper_snake (event_type)))
+  /* Read leniently here: only a page event needs its screen (below). */
+  if (data != NULL)
     {
-      *out_screen = g_strdup (vigil_navigation_map_get_screen (map, event_type));
-      return g_strdup (event_type);
+      (void) vigil_event_fields_string (data, N ("event_id", "eventId", "event_name"), &id, NULL);
+      (void) vigil_event_fields_string (data, N ("screen", "screen_name", "page", "page_name", "to", "route"),
+                                        &screen, NULL);
     }
-  if (!g_strv_contains (screen_types, event_type) || data == NULL)
-    return NULL;
-  if (!vigil_event_fields_string (data, N ("screen", "page", "screen_name", "page_name", "to", "route"), &screen,
+  if (is_map_event (map, event_type))
+    symbol = event_type;
+  else if (id != NULL && is_map_event (map, id) && strstr (folded, "swipe") == NULL &&
+           strstr (folded, "fling") == NULL)
+    symbol = id;
+
+  if (symbol != NULL)
+    {
+      const char *entered = vigil_navigation_map_get_screen (map, symbol);
+
+      /* A page's own name (PAGE_ENTER_HOME) is not the screen's. */
+      *out_screen = g_strdup (screen != NULL && !is_map_event (map, screen) ? screen : entered);
+      return g_strdup (symbol);
+    }
+  if (!g_strv_contains (screen_types, event_type) || data == NULL ||
+      !vigil_event_fields_string (data, N ("screen", "screen_name", "page", "page_name", "to", "route"), &screen,
                                   error) || screen == NULL || *screen == '\0')
     return NULL;
   *out_screen = g_strdup (screen);
