@@ -205,6 +205,29 @@ test_windows (void)
   g_assert_cmpfloat_with_epsilon (((VigilFeatureVector *) out->pdata[0])->values[7], log1p (10 / 0.45), 1e-9);
 }
 
+/* canara's generic events name the map's event in data.event_id; a
+ * swipe names what it happened on but is no step. */
+static void
+test_event_id (void)
+{
+  g_autoptr(VigilNavigationMap) map = load_small_map ();
+  g_autoptr(VigilNavigationModel) model = vigil_navigation_model_new (map);
+  g_autoptr(VigilNavigationWindow) window = vigil_navigation_window_new (map);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_feature_vector_free);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (add (window, model, TRUE, "page_view", "{\"event_id\": \"A\", \"screen\": \"home\"}", 0, out,
+                      &error));
+  g_assert_true (add (window, model, TRUE, "swipe", "{\"event_id\": \"A\", \"screen\": \"home\"}", 500, out,
+                      &error));
+  g_assert_true (add (window, model, TRUE, "button_click", "{\"event_id\": \"B\", \"screen\": 7}", 1000, out,
+                      &error));
+  g_assert_true (add (window, model, TRUE, "button_click", "{\"event_id\": \"NOT_ON_MAP\"}", 1500, out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vigil_navigation_model_get_transitions (model), ==, 1);
+  g_assert_cmpuint (vigil_navigation_model_get_count (model, "A", "B"), ==, 1);
+}
+
 static void
 test_wrong_types (void)
 {
@@ -235,6 +258,7 @@ main (int    argc,
   g_test_add_func ("/navigation/surprise-by-hand", test_surprise_by_hand);
   g_test_add_func ("/navigation/dwell-and-json", test_dwell_and_json);
   g_test_add_func ("/navigation/windows", test_windows);
+  g_test_add_func ("/navigation/event-id", test_event_id);
   g_test_add_func ("/navigation/wrong-types", test_wrong_types);
 
   return g_test_run ();
