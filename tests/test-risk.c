@@ -950,6 +950,55 @@ walk_init (Walk    *walk,
   walk->at_ms = 0;
 }
 
+static void
+risk_reason_free (gpointer data)
+{
+  VigilRiskReason *reason = data;
+
+  g_free (reason->code);
+  g_free (reason->text);
+  g_free (reason);
+}
+
+/* The session's latest stored decision, read back from the store (a
+ * blocked session's risk state is gone). */
+static VigilRiskDecision *
+stored_decision (Fixture    *fixture,
+                 const char *session_id)
+{
+  VigilDb *db = vigil_store_get_reader (vigil_engine_get_store (fixture->engine));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reasons = NULL;
+  VigilRiskDecision *decision = g_new0 (VigilRiskDecision, 1);
+  sqlite3_stmt *stmt = vigil_db_prepare (db, "SELECT risk, decision, reasons FROM decisions WHERE session_id = ?"
+                                             " ORDER BY at DESC, rowid DESC LIMIT 1", &error);
+
+  g_assert_no_error (error);
+  sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  decision->session_id = g_strdup (session_id);
+  decision->risk = sqlite3_column_double (stmt, 0);
+  for (VigilDecision d = VIGIL_DECISION_ALLOW; d <= VIGIL_DECISION_BLOCK; d++)
+    if (g_str_equal ((const char *) sqlite3_column_text (stmt, 1), vigil_decision_to_string (d)))
+      decision->decision = d;
+  decision->model_scored = TRUE;
+  decision->reasons = g_ptr_array_new_with_free_func (g_free);
+  reasons = json_from_string ((const char *) sqlite3_column_text (stmt, 2), &error);
+  sqlite3_reset (stmt);
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (reasons)); i++)
+    {
+      JsonObject *reason = json_array_get_object_element (json_node_get_array (reasons), i);
+      VigilRiskReason *copy = g_new0 (VigilRiskReason, 1);
+
+      copy->code = g_strdup (json_object_get_string_member (reason, "code"));
+      copy->text = g_strdup (json_object_get_string_member (reason, "text"));
+      g_ptr_array_add (decision->reasons, copy);
+    }
+  g_ptr_array_set_free_func (decision->reasons, risk_reason_free);
+  return decision;
+}
+
 /* Streams one session in batches; answers its last decision and, in
  * @out_peak (nullable), the highest risk it had after any batch. */
 static VigilRiskDecision *
@@ -961,14 +1010,15 @@ stream_session (Fixture       *fixture,
                 double        *out_peak)
 {
   g_autoptr(VigilSession) session = start_session (fixture, pushes);
-  g_autoptr(GPtrArray) events = walk_session (walk, rng, persona, 160);
+  g_autoptr(GPtrArray) events = walk_session (walk, rng, persona, 120);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   VigilRiskDecision *decision;
   Wait wait = { 0 };
 
-  for (guint i = 0; i < events->len; i += 40)
+  /* A blocked session takes no more events. */
+  for (guint i = 0; i < events->len && vigil_session_get_state (session) != VIGIL_SESSION_BLOCKED; i += 40)
     {
       g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
 
@@ -978,6 +1028,8 @@ stream_session (Fixture       *fixture,
       if (out_peak != NULL)
         *out_peak = MAX (*out_peak, vigil_risk_get_session_risk (fixture->risk, vigil_session_get_id (session)));
     }
+  if (vigil_session_get_state (session) == VIGIL_SESSION_BLOCKED)
+    return stored_decision (fixture, vigil_session_get_id (session));
   decision = last_decision (fixture, session);
   if (vigil_session_get_state (session) != VIGIL_SESSION_BLOCKED)
     {
@@ -1008,7 +1060,7 @@ all_trained (Fixture *fixture)
  * navigation models; other people on the same account (right
  * credentials, same device) are stepped up, with the modalities that gave
  * them away as reasons; further sessions of the owner are not. */
-#define LIVE_SESSIONS 8
+#define LIVE_SESSIONS 5
 static void
 test_live_takeover (Fixture       *fixture,
                     gconstpointer  data)
@@ -1016,7 +1068,7 @@ test_live_takeover (Fixture       *fixture,
   g_autofree VigilProfileProgress *progress = NULL;
   g_autoptr(GError) error = NULL;
   double genuine_risk = 0, genuine_max = 0, genuine_peak = 0, impostor_risk = 0, impostor_min = 1;
-  guint genuine_step_ups = 0, impostor_step_ups = 0;
+  guint genuine_step_ups = 0, impostor_step_ups = 0, impostor_blocks = 0;
   Walk walk = { 0 };
   VigilRng rng;
   gint64 deadline;
@@ -1076,8 +1128,9 @@ test_live_takeover (Fixture       *fixture,
       decision = stream_session (fixture, &walk, &rng, &other, &pushes, NULL);
       impostor_risk += decision->risk / LIVE_SESSIONS;
       impostor_min = MIN (impostor_min, decision->risk);
-      impostor_step_ups += pushes.mpin_required > 0;
-      g_assert_cmpuint (pushes.blocked, ==, 0);
+      impostor_step_ups += pushes.mpin_required > 0 && pushes.blocked == 0;
+      impostor_blocks += pushes.blocked > 0;
+      g_free (pushes.block_reason);
       for (guint r = 0; r < decision->reasons->len; r++)
         behavior_reasons += g_str_has_prefix (((VigilRiskReason *) g_ptr_array_index (decision->reasons, r))->code,
                                               "behavior.");
@@ -1087,11 +1140,13 @@ test_live_takeover (Fixture       *fixture,
           g_test_message ("  impostor reason: %s", ((VigilRiskReason *) g_ptr_array_index (decision->reasons, r))->text);
     }
   g_test_message ("%u genuine sessions: final risk mean %.3f, highest %.3f, highest at any moment %.3f,"
-                  " %u stepped up; %u impostor sessions: final risk mean %.3f, lowest %.3f, %u stepped up",
-                  LIVE_SESSIONS, genuine_risk, genuine_max, genuine_peak, genuine_step_ups, LIVE_SESSIONS,
-                  impostor_risk, impostor_min, impostor_step_ups);
+                  " %u stepped up; %u impostor sessions: final risk mean %.3f, lowest %.3f, %u stepped up,"
+                  " %u blocked", LIVE_SESSIONS, genuine_risk, genuine_max, genuine_peak, genuine_step_ups,
+                  LIVE_SESSIONS, impostor_risk, impostor_min, impostor_step_ups, impostor_blocks);
   g_assert_cmpuint (genuine_step_ups, ==, 0);
-  g_assert_cmpuint (impostor_step_ups, ==, LIVE_SESSIONS);
+  /* Behaviour alone steps up; a block needs more (here the canara rule
+   * on hurried page switches can add it). */
+  g_assert_cmpuint (impostor_step_ups + impostor_blocks, ==, LIVE_SESSIONS);
   g_assert_cmpfloat (impostor_min, >=, VIGIL_RISK_SUSPICIOUS_THRESHOLD);
   g_assert_cmpfloat (genuine_max, <, VIGIL_RISK_MONITOR_THRESHOLD);
   g_assert_cmpfloat (genuine_peak, <, VIGIL_RISK_SUSPICIOUS_THRESHOLD);

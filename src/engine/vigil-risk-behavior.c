@@ -50,6 +50,10 @@ struct _RiskBehavior
   gboolean               can_learn;     /* a live session of a local account */
 };
 
+static const char * const codes[N_LIVE] = {
+  "behavior.touch", "behavior.swipe", "behavior.pointer", "behavior.keystroke", "behavior.navigation",
+};
+
 static const char * const differs_text[N_LIVE] = {
   "Touch pattern differs from the user's",
   "Swipe and scroll pattern differs from the user's",
@@ -136,8 +140,7 @@ set_contributions (RiskState    *state,
   scale = total > VIGIL_LIVE_TOTAL_WEIGHT ? VIGIL_LIVE_TOTAL_WEIGHT / total : 1;
   for (guint i = 0; i < N_LIVE; i++)
     {
-      g_autofree char *code = g_strconcat ("behavior.", vigil_modality_to_string (i + VIGIL_N_MAXIDOM_MODALITIES),
-                                           NULL);
+      const char *code = codes[i];
 
       if (behavior->weight[i] > 0)
         _vigil_risk_state_set_contribution (state, code, differs_text[i], behavior->weight[i] * scale,
