@@ -265,11 +265,12 @@ add_inputs (RiskState        *state,
                                           : vigil_profiles_get_navigation (profiles, state->user_id, &navigation_error);
   if (history != NULL)
     {
-      guint before = vigil_navigation_model_get_transitions (history);
+      guint before = vectors->len;
 
+      /* The history is saved with each window, not each step: writing it
+       * is a serialisation of all of it, on the main loop. */
       if (vigil_navigation_window_add (behavior->navigation, history, learn, type, data, time_ms, vectors,
-                                       &navigation_error) &&
-          vigil_navigation_model_get_transitions (history) != before)
+                                       &navigation_error) && learn && vectors->len > before)
         behavior->navigation_learned = TRUE;
     }
 
