@@ -105,7 +105,7 @@ model_key (const char    *user_id,
 /* Vectors as little-endian doubles. */
 GBytes *
 _vigil_profiles_vector_to_blob (const double *values,
-                gsize         n)
+                                gsize         n)
 {
   guint64 *words = g_new (guint64, n);
 
@@ -587,8 +587,9 @@ on_vectors_written (GObject      *source,
     }
 
   /* Train a modality when it first qualifies, then again each time its
-   * enrollment doubled: early models improve fast, later ones settle. */
-  for (guint m = 0; m < VIGIL_N_MODALITIES; m++)
+   * enrollment doubled: early models improve fast, later ones settle.
+   * (The live modalities train from vigil-profiles-live.c.) */
+  for (guint m = 0; m < VIGIL_N_MAXIDOM_MODALITIES; m++)
     {
       gboolean due = !progress->trained[m] || progress->vectors[m] >= 2 * progress->model_vectors[m];
 
