@@ -210,9 +210,12 @@ take_vector (RiskState          *state,
   if (!vigil_profiles_score_vector (profiles, state->user_id, modality, vector->values, vector->n_features, &score,
                                     &error))
     {
+      /* A model of another layout (stored by an older Vigil) cannot judge
+       * this vector: the modality abstains until it is retrained. Logged
+       * quietly, as it would repeat for every action. */
       if (error != NULL)
-        g_warning ("Scoring a %s vector of %s failed: %s", vigil_modality_to_string (modality), state->user_id,
-                   error->message);
+        g_debug ("Scoring a %s vector of %s failed: %s", vigil_modality_to_string (modality), state->user_id,
+                 error->message);
       vigil_feature_vector_free (vector);
       return;
     }
