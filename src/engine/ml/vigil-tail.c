@@ -27,23 +27,32 @@ tail_count (gsize  n,
   return CLAMP ((gsize) MAX (k, 1.0), 1, n);
 }
 
+/* Reorders @scores. */
+static double
+tail_mean_in_place (double *scores,
+                    gsize   n,
+                    double  share)
+{
+  gsize k = tail_count (n, share);
+  double sum = 0;
+
+  qsort (scores, n, sizeof (double), compare_descending);
+  for (gsize i = 0; i < k; i++)
+    sum += scores[i];
+  return sum / (double) k;
+}
+
 double
 vigil_tail_mean (const double *scores,
                  gsize         n,
                  double        share)
 {
-  g_autofree double *sorted = NULL;
-  gsize k;
-  double sum = 0;
+  g_autofree double *copy = NULL;
 
   g_return_val_if_fail (n > 0, NAN);
 
-  sorted = g_memdup2 (scores, n * sizeof (double));
-  qsort (sorted, n, sizeof (double), compare_descending);
-  k = tail_count (n, share);
-  for (gsize i = 0; i < k; i++)
-    sum += sorted[i];
-  return sum / (double) k;
+  copy = g_memdup2 (scores, n * sizeof (double));
+  return tail_mean_in_place (copy, n, share);
 }
 
 typedef struct
@@ -100,7 +109,7 @@ table_for (gsize  n,
     {
       for (gsize i = 0; i < n; i++)
         draws[i] = vigil_rng_double (&rng);
-      table->quantiles[s] = vigil_tail_mean (draws, n, share);
+      table->quantiles[s] = tail_mean_in_place (draws, n, share);
     }
   qsort (table->quantiles, VIGIL_TAIL_SAMPLES, sizeof (double), compare_ascending);
   g_ptr_array_add (tables, table);
