@@ -9,6 +9,7 @@
 
 #include "vigil-api-request.h"
 #include "vigil-error.h"
+#include "vigil-profiles-live.h"
 #include "vigil-test-api.h"
 #include "vigil-test-util.h"
 
@@ -443,6 +444,102 @@ test_behavior_data_batch (Fixture       *fixture,
     }
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
   sqlite3_reset (stmt);
+}
+
+static gint64
+count_vectors (Fixture    *fixture,
+               const char *user_id,
+               const char *modality)
+{
+  VigilDb *db = vigil_store_get_reader (vigil_engine_get_store (fixture->engine));
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+  gint64 count;
+
+  stmt = vigil_db_prepare (db, "SELECT count(*) FROM profile_vectors WHERE user_id = ? AND modality = ?", &error);
+  g_assert_no_error (error);
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, modality, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return count;
+}
+
+/* The events apps stream (the simulator's shapes) enroll the user's live
+ * modalities through the real server: taps, swipes and scrolls, a
+ * keystroke window, a navigation window on the map the server serves. A
+ * mistyped field costs only its own reading; every event is stored. */
+static void
+test_behavior_data_live_enrollment (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  static const char * const route[] = {
+    "PAGE_ENTER_HOME", "TOUCH_TAB_SAVE", "SCROLL_DASHBOARD", "TOUCH_BALANCE_CARD", "PAGE_ENTER_ACCOUNT", "TOUCH_BACK",
+  };
+  g_auto(Account) account = { 0 };
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autoptr(GString) keys = g_string_new (NULL);
+  g_autoptr(VigilTestReply) reply = NULL;
+  guint second = 0, n = 0;
+
+  g_assert_cmpuint (vigil_navigation_map_get_n_events (
+                      vigil_profiles_get_event_flow_map (vigil_engine_get_profiles (fixture->engine))), ==, 119);
+  account_init (fixture, &account, PHONE);
+  g_string_append_printf (body, "{\"session_id\":\"%s\",\"events\":[", account.session_id);
+  for (guint i = 0; i < 2 * G_N_ELEMENTS (route); i++)
+    {
+      const char *id = route[i % G_N_ELEMENTS (route)];
+
+      g_string_append_printf (body, "%s{\"timestamp\":\"2026-01-01T00:00:%02uZ\",", n++ ? "," : "", second += 2);
+      if (g_str_has_prefix (id, "PAGE_ENTER_"))
+        g_string_append_printf (body, "\"event_type\":\"page_view\",\"data\":{\"event_id\":\"%s\",\"page_name\":\"%s\"}}",
+                                id, id);
+      else if (g_str_has_prefix (id, "SCROLL_"))
+        g_string_append_printf (body, "\"event_type\":\"scroll\",\"data\":{\"event_id\":\"%s\",\"screen\":\"dashboard\","
+                                "\"direction\":\"down\",\"distance\":600,\"velocity\":1500,\"duration\":400}}", id);
+      else
+        g_string_append_printf (body, "\"event_type\":\"button_click\",\"data\":{\"event_id\":\"%s\",\"button_id\":\"%s\","
+                                "\"coordinates\":[120,300],\"pressure\":%s,\"size\":0.31,\"duration\":104.5}}",
+                                id, id, i == 1 ? "\"hard\"" : "0.52");
+    }
+  g_string_append_printf (body, ",{\"event_type\":\"swipe\",\"timestamp\":\"2026-01-01T00:00:%02uZ\",\"data\":{"
+                                "\"event_id\":\"TOUCH_BACK\",\"start_coordinates\":[320,400],\"end_coordinates\":[40,400],"
+                                "\"direction\":\"left\",\"velocity\":1400,\"duration\":200,\"pressure\":0.5,"
+                                "\"trajectory\":[{\"x\":320,\"y\":400,\"t\":0},{\"x\":200,\"y\":405,\"t\":90},"
+                                "{\"x\":40,\"y\":400,\"t\":200}]}}", second += 2);
+  for (guint k = 0; k < 20; k++)
+    g_string_append_printf (keys, "%s{\"code\":\"Key%c\",\"downTime\":%" G_GINT64_FORMAT ",\"upTime\":%"
+                            G_GINT64_FORMAT "}", k ? "," : "", 'A' + k, G_GINT64_CONSTANT (1767225700000) + 230 * k,
+                            G_GINT64_CONSTANT (1767225700000) + 230 * k + 95);
+  g_string_append_printf (body, ",{\"event_type\":\"typing_pattern\",\"timestamp\":\"2026-01-01T00:00:%02uZ\","
+                                "\"data\":{\"field\":\"amount\",\"keyEvents\":[%s],\"typing_speed\":52}}]}",
+                          second += 2, keys->str);
+
+  reply = vigil_test_api_post (fixture, "/api/v1/log/behavior-data", account.session_token, body->str);
+  vigil_test_assert_status (reply, 200);
+  vigil_test_api_wait_idle (fixture);
+  vigil_event_bus_flush (vigil_engine_get_event_bus (fixture->engine));
+  vigil_test_api_wait_idle (fixture);
+
+  g_assert_cmpint (count_stored (fixture, account.session_id), ==, 14);
+  /* 6 taps but one with a pressure of "hard"; 2 scrolls and a swipe. */
+  g_assert_cmpint (count_vectors (fixture, account.user_id, "touch"), ==, 5);
+  g_assert_cmpint (count_vectors (fixture, account.user_id, "swipe"), ==, 3);
+  g_assert_cmpint (count_vectors (fixture, account.user_id, "keystroke"), ==, 1);
+  g_assert_cmpint (count_vectors (fixture, account.user_id, "navigation"), ==, 1);
+  g_assert_cmpint (count_vectors (fixture, account.user_id, "typing"), ==, 0);
+  {
+    VigilDb *db = vigil_store_get_reader (vigil_engine_get_store (fixture->engine));
+    g_autoptr(GError) error = NULL;
+    gint64 transitions = 0;
+    g_autofree char *sql = g_strdup_printf ("SELECT transitions FROM navigation_histories WHERE user_id = '%s'",
+                                            account.user_id);
+
+    g_assert_true (vigil_db_query_int (db, sql, &transitions, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (transitions, ==, 11);
+  }
 }
 
 /* Refused batches leave nothing behind, not even their valid events. */
@@ -1363,6 +1460,7 @@ main (int   argc,
   ADD ("/api/log/behavior-data/single", test_behavior_data_single);
   ADD ("/api/log/behavior-data/batch", test_behavior_data_batch);
   ADD ("/api/log/behavior-data/invalid", test_behavior_data_invalid);
+  ADD ("/api/log/behavior-data/live-enrollment", test_behavior_data_live_enrollment);
   ADD ("/api/log/behavior-data/batch-limit", test_batch_limit);
   ADD ("/api/log/behavior-data/oversize-body", test_oversize_body);
   ADD ("/api/log/bearer/required", test_bearer_required);

@@ -6,6 +6,7 @@
 
 #include "vigil-error.h"
 #include "vigil-features.h"
+#include "vigil-keystrokes.h"
 
 static JsonObject *
 parse_object (const char *text)
@@ -152,6 +153,112 @@ test_fixed_text_columns (void)
   g_assert_true (refused->abstained);
 }
 
+static gboolean
+add_keys (VigilKeystrokeWindow *window,
+          const char           *type,
+          const char           *json,
+          double                time_ms,
+          GPtrArray            *out,
+          GError              **error)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_nonnull (node);
+  return vigil_keystroke_window_add (window, type, json_node_get_object (node), time_ms, out, error);
+}
+
+/* Twenty streamed key events, one a Backspace: holds alternate 80 / 120
+ * ms, presses come every 200 ms; one window, computed by hand. */
+static void
+test_keystroke_events (void)
+{
+  g_autoptr(VigilKeystrokeWindow) window = vigil_keystroke_window_new ();
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_feature_vector_free);
+  VigilFeatureVector *vector;
+
+  for (guint i = 0; i < VIGIL_KEYSTROKE_WINDOW_KEYS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      double down = 10000 + 200.0 * i, hold = i % 2 ? 120 : 80;
+      g_autofree char *json = g_strdup_printf ("{\"key\": \"%s\", \"down_time\": %.0f, \"up_time\": %.0f}",
+                                               i == 7 ? "Backspace" : "a", down, down + hold);
+
+      g_assert_cmpuint (out->len, ==, 0);
+      g_assert_true (add_keys (window, "keystroke", json, 0, out, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (out->len, ==, 1);
+  vector = g_ptr_array_index (out, 0);
+  g_assert_cmpint (vector->modality, ==, VIGIL_MODALITY_KEYSTROKE);
+  g_assert_cmpuint (vector->n_features, ==, VIGIL_KEYSTROKE_FEATURES);
+  g_assert_cmpfloat_with_epsilon (vector->values[0], 100, 1e-9);            /* mean hold */
+  g_assert_cmpfloat_with_epsilon (vector->values[1], sqrt (20 * 400 / 19.0), 1e-9);
+  g_assert_cmpfloat_with_epsilon (vector->values[2], 200, 1e-9);            /* down-down */
+  g_assert_cmpfloat_with_epsilon (vector->values[3], 0, 1e-9);
+  /* Up-down: 200 minus the previous hold, 10 times 120 and 9 times 80. */
+  g_assert_cmpfloat_with_epsilon (vector->values[4], (10 * 120 + 9 * 80) / 19.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (vector->values[6], 5, 1e-9);              /* keys per second */
+  g_assert_cmpfloat_with_epsilon (vector->values[7], 1 / 20.0, 1e-12);      /* corrections */
+  g_assert_cmpuint (vigil_keystroke_window_get_pending (window), ==, 0);
+}
+
+/* canara's typing_pattern: intervals in seconds, speed in wpm; and the
+ * timing lists variant. A pause of more than two seconds is no rhythm. */
+static void
+test_keystroke_typing_pattern (void)
+{
+  g_autoptr(VigilKeystrokeWindow) window = vigil_keystroke_window_new ();
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_feature_vector_free);
+  g_autoptr(GError) error = NULL;
+  VigilFeatureVector *vector;
+
+  /* 10 keys from 9 intervals of 0.1 s, then 10 more after a pause. */
+  g_assert_true (add_keys (window, "typing_pattern",
+                           "{\"field\": \"amount\", \"typing_speed\": 60,"
+                           " \"keystroke_dynamics\": [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]}",
+                           1000, out, &error));
+  g_assert_true (add_keys (window, "typing_pattern",
+                           "{\"keystroke_dynamics\": {\"hold_times\": [90, 90, 90, 90, 90, 90, 90, 90, 90, 90],"
+                           " \"flight_times\": [60, 60, 60, 60, 60, 60, 60, 60, 60]}, \"backspace_count\": 2}",
+                           9000, out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (out->len, ==, 1);
+  vector = g_ptr_array_index (out, 0);
+  g_assert_cmpfloat_with_epsilon (vector->values[0], 90, 1e-9);
+  /* 9 intervals of 100 ms and 9 of 150 ms (90 held + 60 flight). */
+  g_assert_cmpfloat_with_epsilon (vector->values[2], 125, 1e-9);
+  g_assert_cmpfloat_with_epsilon (vector->values[4], 60, 1e-9);
+  g_assert_cmpfloat_with_epsilon (vector->values[6], 8, 1e-9);
+  g_assert_cmpfloat_with_epsilon (vector->values[7], 2 / 20.0, 1e-12);
+}
+
+static void
+test_keystroke_wrong_types (void)
+{
+  static const char * const cases[] = {
+    "{\"keystroke_dynamics\": [0.1, \"fast\"]}",
+    "{\"keystroke_dynamics\": 5}",
+    "{\"keystroke_dynamics\": [-0.1]}",
+    "{\"key\": \"a\", \"down_time\": 100, \"up_time\": 50}",
+    "{\"key\": \"a\", \"hold_time\": {}}",
+    "{\"typing_speed\": \"quick\", \"keystroke_dynamics\": []}",
+  };
+  g_autoptr(VigilKeystrokeWindow) window = vigil_keystroke_window_new ();
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_feature_vector_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (add_keys (window, "typing_pattern", cases[i], 0, out, &error));
+      g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT);
+    }
+  /* Events that carry no keys add none. */
+  g_assert_true (add_keys (window, "typing_pattern", "{\"field\": \"amount\"}", 0, out, NULL));
+  g_assert_true (add_keys (window, "button_click", "{\"key\": \"a\"}", 0, out, NULL));
+  g_assert_cmpuint (out->len, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -163,6 +270,9 @@ main (int   argc,
   g_test_add_func ("/features/mouse/straight-line", test_mouse_straight_line);
   g_test_add_func ("/features/mouse/pause-and-abstain", test_mouse_pause_and_abstain);
   g_test_add_func ("/features/fixed-text", test_fixed_text_columns);
+  g_test_add_func ("/features/keystroke/events", test_keystroke_events);
+  g_test_add_func ("/features/keystroke/typing-pattern", test_keystroke_typing_pattern);
+  g_test_add_func ("/features/keystroke/wrong-types", test_keystroke_wrong_types);
 
   return g_test_run ();
 }

@@ -7,10 +7,13 @@
  * a benign session stays allowed. */
 #include "config.h"
 
+#include <math.h>
 #include <sodium.h>
 
 #include "vigil-engine.h"
 #include "vigil-error.h"
+#include "vigil-profiles-live.h"
+#include "vigil-rng.h"
 #include "vigil-test-util.h"
 #include "vigil-time.h"
 
@@ -629,6 +632,569 @@ test_analyze_external (Fixture       *fixture,
   g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_NOT_FOUND);
 }
 
+/* Live behavior, end to end. A persona is a behavioural signature: how
+ * hard and how long one taps, how fast one scrolls and swipes, one's
+ * typing rhythm, how long one stays on each screen and which ways one
+ * prefers through the app. Sessions walk the event-flow map as the seeds'
+ * apps stream it. */
+typedef struct
+{
+  guint64 seed;         /* route preferences and time per screen */
+  double  pressure;
+  double  size;
+  double  tap_ms;
+  double  scroll_speed; /* px/ms */
+  double  hold_ms;
+  double  flight_ms;
+  double  gap_ms;       /* mean time between events */
+} Persona;
+
+static const Persona owner = { 11, 0.55, 0.30, 110, 1.2, 95, 140, 1400 };
+static const Persona intruder = { 23, 0.80, 0.45, 180, 2.6, 140, 70, 700 };
+
+typedef struct
+{
+  GHashTable *next;     /* map event → JsonArray of next events */
+  GHashTable *screens;  /* map event → the screen it shows */
+  JsonNode   *root;
+  gint64      at_ms;    /* client time, from START */
+  gboolean    canara;   /* canara's shapes (the sim's) instead of cbsa's */
+  const char *screen;
+} Walk;
+
+static double
+jitter (VigilRng *rng,
+        double    value,
+        double    spread)
+{
+  return value * exp (spread * vigil_rng_gaussian (rng));
+}
+
+/* A stable preference in [0, 1) of @persona for @text. */
+static double
+preference (const Persona *persona,
+            const char    *text)
+{
+  VigilRng rng;
+
+  vigil_rng_init (&rng, persona->seed * 1000003u + g_str_hash (text));
+  return vigil_rng_double (&rng);
+}
+
+static const char *
+next_event (Walk          *walk,
+            VigilRng      *rng,
+            const Persona *persona,
+            const char    *from)
+{
+  JsonArray *next = g_hash_table_lookup (walk->next, from);
+  double total = 0, pick;
+  guint n = next ? json_array_get_length (next) : 0;
+
+  if (n == 0)
+    return "PAGE_ENTER_HOME";
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = g_strconcat (from, ">", json_array_get_string_element (next, i), NULL);
+
+      total += exp (4 * preference (persona, key));
+    }
+  pick = vigil_rng_double (rng) * total;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = g_strconcat (from, ">", json_array_get_string_element (next, i), NULL);
+
+      pick -= exp (4 * preference (persona, key));
+      if (pick <= 0)
+        return json_array_get_string_element (next, i);
+    }
+  return json_array_get_string_element (next, n - 1);
+}
+
+static void
+add_walk_event (GPtrArray  *events,
+                Walk       *walk,
+                const char *type,
+                const char *data)
+{
+  g_ptr_array_add (events, make_event (type, walk->at_ms, data));
+}
+
+/* @n keys typed at the persona's rhythm from the walk's time on, as
+ * canara's typing_pattern members (keyEvents, keystroke_dynamics holds in
+ * seconds, typing_speed); the walk's clock moves past them. */
+static char *
+canara_typing (Walk          *walk,
+               VigilRng      *rng,
+               const Persona *persona,
+               guint          n)
+{
+  g_autoptr(GString) keys = g_string_new (NULL);
+  g_autoptr(GString) holds = g_string_new (NULL);
+  gint64 start = walk->at_ms;
+
+  for (guint k = 0; k < n; k++)
+    {
+      double hold = jitter (rng, persona->hold_ms, 0.15);
+
+      g_string_append_printf (keys, "%s{\"code\": \"Key%c\", \"downTime\": %" G_GINT64_FORMAT ", \"upTime\": %.1f}",
+                              k ? ", " : "", 'A' + k % 26, walk->at_ms, walk->at_ms + hold);
+      g_string_append_printf (holds, "%s%.3f", k ? ", " : "", hold / 1000);
+      walk->at_ms += (gint64) (hold + jitter (rng, persona->flight_ms, 0.2));
+    }
+  return g_strdup_printf ("\"keyEvents\": [%s], \"keystroke_dynamics\": [%s], \"typing_speed\": %.1f", keys->str,
+                          holds->str, n / 5.0 / MAX ((walk->at_ms - start) / 60000.0, 1e-6));
+}
+
+/* One map step as the seeds' apps (and the simulator) stream it:
+ * {event_type: button_click | page_view | scroll | typing_pattern,
+ *  data: {event_id, screen, ...}}. */
+static void
+add_canara_step (GPtrArray     *events,
+                 Walk          *walk,
+                 VigilRng      *rng,
+                 const Persona *persona,
+                 const char    *id)
+{
+  const char *screen = g_hash_table_lookup (walk->screens, id);
+  g_autofree char *head = NULL;
+  g_autofree char *data = NULL;
+  const char *type;
+
+  if (screen != NULL)
+    walk->screen = screen;
+  head = g_strdup_printf ("\"event_id\": \"%s\", \"screen\": \"%s\"", id, walk->screen ? walk->screen : "login");
+  if (g_str_has_prefix (id, "PAGE_ENTER_"))
+    {
+      type = "page_view";
+      data = g_strdup_printf ("{%s, \"page_name\": \"%s\"}", head, id);
+    }
+  else if (g_str_has_prefix (id, "SCROLL_"))
+    {
+      double distance = 300 + 500 * vigil_rng_double (rng), speed = jitter (rng, persona->scroll_speed, 0.12);
+
+      type = "scroll";
+      data = g_strdup_printf ("{%s, \"direction\": \"%s\", \"distance\": %.0f, \"velocity\": %.1f, \"duration\": %.1f}",
+                              head, vigil_rng_double (rng) < 0.7 ? "down" : "up", distance, speed * 1000,
+                              distance / speed);
+    }
+  else if (g_str_has_prefix (id, "KEYSTROKE_") || g_str_has_prefix (id, "TYPE_") || g_str_has_prefix (id, "PAY_RECIPIENT") ||
+           g_str_has_prefix (id, "PAY_AMOUNT"))
+    {
+      gint64 at = walk->at_ms;   /* the event is stamped when typing starts */
+      g_autofree char *typing = canara_typing (walk, rng, persona, 4);
+
+      data = g_strdup_printf ("{%s, \"field\": \"search\", %s}", head, typing);
+      g_ptr_array_add (events, make_event ("typing_pattern", at, data));
+      return;
+    }
+  else
+    {
+      type = "button_click";
+      data = g_strdup_printf ("{%s, \"button_id\": \"%s\", \"coordinates\": [%.0f, %.0f], \"pressure\": %.3f,"
+                              " \"size\": %.3f, \"duration\": %.1f}", head, id, 40 + 300 * vigil_rng_double (rng),
+                              100 + 600 * vigil_rng_double (rng), jitter (rng, persona->pressure, 0.08),
+                              jitter (rng, persona->size, 0.08), jitter (rng, persona->tap_ms, 0.15));
+    }
+  add_walk_event (events, walk, type, data);
+}
+
+/* A horizontal swipe with its trajectory, canara-style. */
+static char *
+canara_swipe (Walk          *walk,
+              VigilRng      *rng,
+              const Persona *persona,
+              const char    *id)
+{
+  double dx = 250 + 100 * vigil_rng_double (rng), speed = jitter (rng, persona->scroll_speed * 1.5, 0.12);
+  double duration = dx / speed;
+  g_autoptr(GString) trajectory = g_string_new (NULL);
+
+  for (guint i = 0; i <= 8; i++)
+    {
+      double f = i / 8.0, eased = (1 - cos (G_PI * f)) / 2;
+
+      g_string_append_printf (trajectory, "%s{\"x\": %.0f, \"y\": %.0f, \"t\": %.1f}", i ? ", " : "",
+                              320 - dx * eased, 400 + 10 * sin (G_PI * f), f * duration);
+    }
+  return g_strdup_printf ("{\"event_id\": \"%s\", \"screen\": \"%s\", \"start_coordinates\": [320, 400],"
+                          " \"end_coordinates\": [%.0f, 400], \"direction\": \"left\", \"velocity\": %.1f,"
+                          " \"duration\": %.1f, \"pressure\": %.3f, \"trajectory\": [%s]}", id,
+                          walk->screen ? walk->screen : "login", 320 - dx, speed * 1000, duration,
+                          jitter (rng, persona->pressure, 0.08), trajectory->str);
+}
+
+/* One session of @steps map events, with swipes and bursts of typing. */
+static GPtrArray *
+walk_session (Walk          *walk,
+              VigilRng      *rng,
+              const Persona *persona,
+              guint          steps)
+{
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  const char *current = "PAGE_ENTER_HOME";
+
+  for (guint step = 0; step < steps; step++)
+    {
+      g_autofree char *data = NULL;
+
+      if (walk->canara)
+        {
+          add_canara_step (events, walk, rng, persona, current);
+          if (step % 6 == 5)
+            {
+              g_autofree char *swipe = canara_swipe (walk, rng, persona, current);
+
+              walk->at_ms += (gint64) jitter (rng, persona->gap_ms / 2, 0.3);
+              add_walk_event (events, walk, "swipe", swipe);
+            }
+          if (step % 20 == 19)
+            {
+              gint64 at = walk->at_ms;
+              g_autofree char *typing = canara_typing (walk, rng, persona, 10);
+              g_autofree char *text = g_strdup_printf ("{\"field\": \"amount\", %s}", typing);
+
+              g_ptr_array_add (events, make_event ("typing_pattern", at, text));
+            }
+          walk->at_ms += (gint64) jitter (rng, persona->gap_ms * (0.5 + preference (persona, current)), 0.3);
+          current = next_event (walk, rng, persona, current);
+          continue;
+        }
+
+      if (g_str_has_prefix (current, "TOUCH_") || g_str_has_prefix (current, "PAY_BUTTON"))
+        data = g_strdup_printf ("{\"coordinates\": [%.0f, %.0f], \"pressure\": %.3f, \"size\": %.3f,"
+                                " \"duration\": %.1f}", 40 + 300 * vigil_rng_double (rng),
+                                100 + 600 * vigil_rng_double (rng), jitter (rng, persona->pressure, 0.08),
+                                jitter (rng, persona->size, 0.08), jitter (rng, persona->tap_ms, 0.15));
+      else if (g_str_has_prefix (current, "SCROLL_"))
+        {
+          double dy = 300 + 500 * vigil_rng_double (rng);
+
+          data = g_strdup_printf ("{\"delta_y\": %.0f, \"duration\": %.1f}", vigil_rng_double (rng) < 0.7 ? -dy : dy,
+                                  dy / jitter (rng, persona->scroll_speed, 0.12));
+        }
+      add_walk_event (events, walk, current, data);
+
+      /* Now and then a swipe between cards, and a burst of typing. */
+      if (step % 6 == 5)
+        {
+          double dx = 250 + 100 * vigil_rng_double (rng);
+          g_autofree char *swipe = g_strdup_printf ("{\"start\": [320, 400], \"end\": [%.0f, 410], \"duration\": %.1f,"
+                                                    " \"pressure\": %.3f}", 320 - dx,
+                                                    dx / jitter (rng, persona->scroll_speed * 1.5, 0.12),
+                                                    jitter (rng, persona->pressure, 0.08));
+
+          walk->at_ms += (gint64) jitter (rng, persona->gap_ms / 2, 0.3);
+          add_walk_event (events, walk, "swipe", swipe);
+        }
+      if (step % 20 == 19)
+        for (guint k = 0; k < 10; k++)
+          {
+            double hold = jitter (rng, persona->hold_ms, 0.15);
+            g_autofree char *key = g_strdup_printf ("{\"key\": \"%c\", \"down_time\": %" G_GINT64_FORMAT ","
+                                                    " \"up_time\": %.1f}", 'a' + k, walk->at_ms,
+                                                    walk->at_ms + hold);
+
+            add_walk_event (events, walk, "keystroke", key);
+            walk->at_ms += (gint64) (hold + jitter (rng, persona->flight_ms, 0.2));
+          }
+
+      /* Time on this screen: the persona's pace, per screen its own. */
+      walk->at_ms += (gint64) jitter (rng, persona->gap_ms * (0.5 + preference (persona, current)), 0.3);
+      current = next_event (walk, rng, persona, current);
+    }
+  return events;
+}
+
+static void
+walk_init (Walk    *walk,
+           Fixture *fixture)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "event-flow-map.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(VigilNavigationMap) map = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObjectIter groups;
+  JsonNode *group;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  map = vigil_navigation_map_new_from_data (contents, (gssize) length, &error);
+  g_assert_no_error (error);
+  vigil_profiles_set_event_flow_map (vigil_engine_get_profiles (fixture->engine), map);
+
+  walk->root = json_from_string (contents, &error);
+  g_assert_no_error (error);
+  walk->next = g_hash_table_new (g_str_hash, g_str_equal);
+  walk->screens = g_hash_table_new (g_str_hash, g_str_equal);
+  json_object_iter_init (&groups, json_object_get_object_member (json_node_get_object (walk->root), "eventFlowMap"));
+  while (json_object_iter_next (&groups, NULL, &group))
+    {
+      JsonObjectIter iter;
+      const char *id;
+      JsonNode *event;
+
+      json_object_iter_init (&iter, json_node_get_object (group));
+      while (json_object_iter_next (&iter, &id, &event))
+        {
+          JsonObject *object = json_node_get_object (event);
+          const char *screen = json_object_get_string_member_with_default (object, "screen", NULL);
+
+          g_hash_table_insert (walk->next, (gpointer) id, json_object_get_array_member (object, "nextEvents"));
+          if (screen == NULL)
+            screen = json_object_get_string_member_with_default (object, "navigatesTo", NULL);
+          if (screen != NULL)
+            g_hash_table_insert (walk->screens, (gpointer) id, (gpointer) screen);
+        }
+    }
+  walk->at_ms = 0;
+}
+
+static void
+risk_reason_free (gpointer data)
+{
+  VigilRiskReason *reason = data;
+
+  g_free (reason->code);
+  g_free (reason->text);
+  g_free (reason);
+}
+
+/* The session's latest stored decision, read back from the store (a
+ * blocked session's risk state is gone). */
+static VigilRiskDecision *
+stored_decision (Fixture    *fixture,
+                 const char *session_id)
+{
+  VigilDb *db = vigil_store_get_reader (vigil_engine_get_store (fixture->engine));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reasons = NULL;
+  VigilRiskDecision *decision = g_new0 (VigilRiskDecision, 1);
+  sqlite3_stmt *stmt = vigil_db_prepare (db, "SELECT risk, decision, reasons FROM decisions WHERE session_id = ?"
+                                             " ORDER BY at DESC, rowid DESC LIMIT 1", &error);
+
+  g_assert_no_error (error);
+  sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  decision->session_id = g_strdup (session_id);
+  decision->risk = sqlite3_column_double (stmt, 0);
+  for (VigilDecision d = VIGIL_DECISION_ALLOW; d <= VIGIL_DECISION_BLOCK; d++)
+    if (g_str_equal ((const char *) sqlite3_column_text (stmt, 1), vigil_decision_to_string (d)))
+      decision->decision = d;
+  decision->model_scored = TRUE;
+  decision->reasons = g_ptr_array_new_with_free_func (g_free);
+  reasons = json_from_string ((const char *) sqlite3_column_text (stmt, 2), &error);
+  sqlite3_reset (stmt);
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (reasons)); i++)
+    {
+      JsonObject *reason = json_array_get_object_element (json_node_get_array (reasons), i);
+      VigilRiskReason *copy = g_new0 (VigilRiskReason, 1);
+
+      copy->code = g_strdup (json_object_get_string_member (reason, "code"));
+      copy->text = g_strdup (json_object_get_string_member (reason, "text"));
+      g_ptr_array_add (decision->reasons, copy);
+    }
+  g_ptr_array_set_free_func (decision->reasons, risk_reason_free);
+  return decision;
+}
+
+/* Streams one session in batches; answers its last decision and, in
+ * @out_peak (nullable), the highest risk it had after any batch. */
+static VigilRiskDecision *
+stream_session (Fixture       *fixture,
+                Walk          *walk,
+                VigilRng      *rng,
+                const Persona *persona,
+                Pushes        *pushes,
+                double        *out_peak)
+{
+  g_autoptr(VigilSession) session = start_session (fixture, pushes);
+  g_autoptr(GPtrArray) events = walk_session (walk, rng, persona, 120);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  VigilRiskDecision *decision;
+  Wait wait = { 0 };
+
+  /* A blocked session takes no more events. */
+  for (guint i = 0; i < events->len && vigil_session_get_state (session) != VIGIL_SESSION_BLOCKED; i += 40)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+
+      for (guint j = i; j < MIN (i + 40, events->len); j++)
+        g_ptr_array_add (batch, vigil_event_ref (g_ptr_array_index (events, j)));
+      feed (fixture, session, batch);
+      if (out_peak != NULL)
+        *out_peak = MAX (*out_peak, vigil_risk_get_session_risk (fixture->risk, vigil_session_get_id (session)));
+    }
+  if (vigil_session_get_state (session) == VIGIL_SESSION_BLOCKED)
+    return stored_decision (fixture, vigil_session_get_id (session));
+  decision = last_decision (fixture, session);
+  if (vigil_session_get_state (session) != VIGIL_SESSION_BLOCKED)
+    {
+      vigil_sessions_end_async (fixture->sessions, vigil_session_get_id (session), "logout", NULL, NULL, on_done,
+                                &wait);
+      result = wait_result (&wait);
+      path = vigil_sessions_end_finish (fixture->sessions, result, &error);
+      g_assert_no_error (error);
+    }
+  walk->at_ms += 3600 * 1000;
+  return decision;
+}
+
+static gboolean
+all_trained (Fixture *fixture)
+{
+  static const VigilModality live[] = {
+    VIGIL_MODALITY_TOUCH, VIGIL_MODALITY_SWIPE, VIGIL_MODALITY_KEYSTROKE, VIGIL_MODALITY_NAVIGATION,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (live); i++)
+    if (!vigil_profiles_has_model (vigil_engine_get_profiles (fixture->engine), fixture->user_id, live[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* The owner's streamed sessions train touch, swipe, keystroke and
+ * navigation models; other people on the same account (right
+ * credentials, same device) are stepped up, with the modalities that gave
+ * them away as reasons; further sessions of the owner are not. */
+#define LIVE_SESSIONS 5
+static void
+test_live_takeover (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree VigilProfileProgress *progress = NULL;
+  g_autoptr(GError) error = NULL;
+  double genuine_risk = 0, genuine_max = 0, genuine_peak = 0, impostor_risk = 0, impostor_min = 1;
+  guint genuine_step_ups = 0, impostor_step_ups = 0, impostor_blocks = 0;
+  Walk walk = { 0 };
+  VigilRng rng;
+  gint64 deadline;
+
+  walk_init (&walk, fixture);
+  walk.canara = GPOINTER_TO_INT (data);
+  vigil_rng_init (&rng, 7);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(VigilRiskDecision) enrolling = stream_session (fixture, &walk, &rng, &owner, NULL, NULL);
+
+      g_test_message ("enrollment session %u: risk %.3f, %s", i + 1, enrolling->risk,
+                      vigil_decision_to_string (enrolling->decision));
+    }
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!all_trained (fixture) && g_get_monotonic_time () < deadline)
+    {
+      vigil_test_drain_main_context ();
+      g_usleep (10000);
+    }
+  g_assert_true (all_trained (fixture));
+  progress = vigil_profiles_get_progress (vigil_engine_get_profiles (fixture->engine), fixture->user_id, &error);
+  g_assert_no_error (error);
+  g_test_message ("enrolled: %u taps, %u swipes/scrolls, %u keystroke windows, %u navigation windows",
+                  progress->vectors[VIGIL_MODALITY_TOUCH], progress->vectors[VIGIL_MODALITY_SWIPE],
+                  progress->vectors[VIGIL_MODALITY_KEYSTROKE], progress->vectors[VIGIL_MODALITY_NAVIGATION]);
+  /* maxidom's own readiness is untouched by live models. */
+  g_assert_false (progress->ready);
+
+  /* Further sessions of the owner first (an intruder's risk would pass
+   * on to the next session through history), then other people. */
+  for (guint i = 0; i < LIVE_SESSIONS; i++)
+    {
+      Pushes pushes = { 0 };
+      g_autoptr(VigilRiskDecision) decision = stream_session (fixture, &walk, &rng, &owner, &pushes, &genuine_peak);
+
+      g_assert_true (decision->model_scored);
+      genuine_risk += decision->risk / LIVE_SESSIONS;
+      genuine_max = MAX (genuine_max, decision->risk);
+      genuine_step_ups += pushes.mpin_required > 0 || decision->decision >= VIGIL_DECISION_STEP_UP;
+      g_assert_cmpuint (pushes.blocked, ==, 0);
+    }
+  for (guint i = 0; i < LIVE_SESSIONS; i++)
+    {
+      Pushes pushes = { 0 };
+      Persona other = intruder;
+      g_autoptr(VigilRiskDecision) decision = NULL;
+      guint behavior_reasons = 0;
+
+      /* A week apart: one intruder's risk does not carry over to the next
+       * through history. */
+      vigil_clock_advance (fixture->clock, G_GINT64_CONSTANT (7) * 24 * 3600 * G_USEC_PER_SEC);
+      other.seed += i;
+      other.pressure = jitter (&rng, intruder.pressure, 0.1);
+      other.hold_ms = jitter (&rng, intruder.hold_ms, 0.1);
+      decision = stream_session (fixture, &walk, &rng, &other, &pushes, NULL);
+      impostor_risk += decision->risk / LIVE_SESSIONS;
+      impostor_min = MIN (impostor_min, decision->risk);
+      impostor_step_ups += pushes.mpin_required > 0 && pushes.blocked == 0;
+      impostor_blocks += pushes.blocked > 0;
+      g_free (pushes.block_reason);
+      for (guint r = 0; r < decision->reasons->len; r++)
+        behavior_reasons += g_str_has_prefix (((VigilRiskReason *) g_ptr_array_index (decision->reasons, r))->code,
+                                              "behavior.");
+      g_assert_cmpuint (behavior_reasons, >=, 2);
+      if (i == 0)
+        for (guint r = 0; r < decision->reasons->len; r++)
+          g_test_message ("  impostor reason: %s", ((VigilRiskReason *) g_ptr_array_index (decision->reasons, r))->text);
+    }
+  g_test_message ("%u genuine sessions: final risk mean %.3f, highest %.3f, highest at any moment %.3f,"
+                  " %u stepped up; %u impostor sessions: final risk mean %.3f, lowest %.3f, %u stepped up,"
+                  " %u blocked", LIVE_SESSIONS, genuine_risk, genuine_max, genuine_peak, genuine_step_ups,
+                  LIVE_SESSIONS, impostor_risk, impostor_min, impostor_step_ups, impostor_blocks);
+  g_assert_cmpuint (genuine_step_ups, ==, 0);
+  /* Behaviour alone steps up; a block needs more (here the canara rule
+   * on hurried page switches can add it). */
+  g_assert_cmpuint (impostor_step_ups + impostor_blocks, ==, LIVE_SESSIONS);
+  g_assert_cmpfloat (impostor_min, >=, VIGIL_RISK_SUSPICIOUS_THRESHOLD);
+  g_assert_cmpfloat (genuine_max, <, VIGIL_RISK_MONITOR_THRESHOLD);
+  g_assert_cmpfloat (genuine_peak, <, VIGIL_RISK_SUSPICIOUS_THRESHOLD);
+
+  g_hash_table_unref (walk.next);
+  g_hash_table_unref (walk.screens);
+  json_node_unref (walk.root);
+}
+
+/* Before any model, and on malformed or missing fields, the live
+ * modalities abstain: no behavioral reason, no model score, nothing made
+ * up; the events are stored all the same and enrollment only takes what
+ * was measured. */
+static void
+test_live_abstains (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(VigilSession) session = start_session (fixture, NULL);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) decision = NULL;
+  static const struct { const char *type; const char *data; } shapes[] = {
+    { "button_click", "{\"button_id\": \"transfer_btn\", \"coordinates\": [150, 200]}" },
+    { "button_click", "{\"pressure\": \"hard\", \"coordinates\": \"middle\"}" },
+    { "TOUCH_TAB_SAVE", "{\"pressure\": [0.5]}" },
+    { "scroll", "{\"delta_y\": {\"a\": 1}}" },
+    { "swipe", "{\"points\": [{\"x\": 1}]}" },
+    { "typing_pattern", "{\"keystroke_dynamics\": \"fast\"}" },
+    { "page_view", "{\"screen\": 42}" },
+    { "mouse_movement", "{\"mousePaths\": [[{\"t\": \"now\"}]]}" },
+    { "touch", "{\"pressure\": 0.6, \"size\": 0.2, \"duration\": 100}" },
+  };
+
+  for (guint i = 0; i < 40; i++)
+    g_ptr_array_add (events, make_event (shapes[i % G_N_ELEMENTS (shapes)].type, 1000 * i + g_test_rand_int_range (0, 700),
+                                         shapes[i % G_N_ELEMENTS (shapes)].data));
+  feed (fixture, session, events);
+  decision = last_decision (fixture, session);
+  g_assert_false (decision->model_scored);
+  for (guint i = 0; i < decision->reasons->len; i++)
+    g_assert_false (g_str_has_prefix (((VigilRiskReason *) g_ptr_array_index (decision->reasons, i))->code,
+                                      "behavior."));
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM events"), ==, 40);
+  /* Only the measured touch (4 or 5 of the 40 events) enrolled. */
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM profile_vectors WHERE modality = 'touch'"), ==,
+                   40 / G_N_ELEMENTS (shapes));
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM profile_vectors WHERE modality != 'touch'"), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -648,6 +1214,13 @@ main (int   argc,
   ADD ("benign-session", test_benign_session);
   ADD ("history", test_history);
   ADD ("analyze-external", test_analyze_external);
+#undef ADD
+  g_test_add ("/risk/live-takeover/cbsa-events", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up, test_live_takeover,
+              fixture_tear_down);
+  g_test_add ("/risk/live-takeover/canara-events", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
+              test_live_takeover, fixture_tear_down);
+#define ADD(path, func) g_test_add ("/risk/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("live-abstains", test_live_abstains);
 #undef ADD
 
   return g_test_run ();

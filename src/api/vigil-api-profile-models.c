@@ -59,7 +59,7 @@ add_progress (JsonBuilder                *builder,
   json_builder_set_member_name (builder, "digraph_samples");
   json_builder_add_int_value (builder, VIGIL_PROFILE_MIN_DIGRAPHS);
   json_builder_end_object (builder);
-  for (guint m = 0; m < VIGIL_N_MODALITIES; m++)
+  for (guint m = 0; m < VIGIL_N_MAXIDOM_MODALITIES; m++)
     {
       g_autofree char *name = g_strdup_printf ("%s_model", vigil_modality_to_string (m));
 
@@ -151,7 +151,7 @@ handle_score (VigilServer       *server,
     }
 
   /* The most anomalous modality speaks for the window. */
-  for (guint m = 0; m < VIGIL_N_MODALITIES; m++)
+  for (guint m = 0; m < VIGIL_N_MAXIDOM_MODALITIES; m++)
     if (score->scored[m])
       combined = MAX (combined, score->score[m]);
 

@@ -10,6 +10,7 @@
 #include "vigil-api-json.h"
 #include "vigil-api-routes.h"
 #include "vigil-error.h"
+#include "vigil-profiles-live.h"
 #include "vigil-server-private.h"
 
 /* GLib's default (10) made 50 clients connecting at once wait about a
@@ -265,6 +266,21 @@ vigil_server_init (VigilServer *self)
   self->sockets = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
 }
 
+/* The engine judges navigation on the map this server serves. */
+static void
+share_event_flow_map (VigilServer *self)
+{
+  g_autoptr(GBytes) bytes = _vigil_server_dup_event_flow_map (self);
+  g_autoptr(VigilNavigationMap) map = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size = 0;
+  const char *data = bytes ? g_bytes_get_data (bytes, &size) : NULL;
+
+  if (data != NULL && (map = vigil_navigation_map_new_from_data (data, (gssize) size, &error)) == NULL)
+    g_warning ("Navigation is judged without the event-flow map: %s", error->message);
+  vigil_profiles_set_event_flow_map (vigil_engine_get_profiles (self->engine), map);
+}
+
 VigilServer *
 vigil_server_new (VigilEngine *engine)
 {
@@ -288,6 +304,7 @@ vigil_server_new (VigilEngine *engine)
   vigil_api_ws_monitor_install (self, self->soup_server);
   /* GET /, /event-flow-map, and the 404 of every other path. */
   vigil_api_root_install (self, self->soup_server);
+  share_event_flow_map (self);
 
   return self;
 }
@@ -560,6 +577,7 @@ vigil_server_set_event_flow_map_path (VigilServer  *self,
       self->event_flow_map_path = g_strdup (path);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EVENT_FLOW_MAP_PATH]);
     }
+  share_event_flow_map (self);
   return TRUE;
 }
 

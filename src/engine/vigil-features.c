@@ -8,6 +8,9 @@
 
 #include "vigil-error.h"
 #include "vigil-features.h"
+#include "vigil-actions.h"
+#include "vigil-keystrokes.h"
+#include "vigil-navigation.h"
 #include "vigil-stats.h"
 
 /* A gap between two samples of a stroke longer than this is a pause. */
@@ -24,9 +27,57 @@ vigil_modality_to_string (VigilModality modality)
       return "typing";
     case VIGIL_MODALITY_MOUSE:
       return "mouse";
+    case VIGIL_MODALITY_TOUCH:
+      return "touch";
+    case VIGIL_MODALITY_SWIPE:
+      return "swipe";
+    case VIGIL_MODALITY_POINTER:
+      return "pointer";
+    case VIGIL_MODALITY_KEYSTROKE:
+      return "keystroke";
+    case VIGIL_MODALITY_NAVIGATION:
+      return "navigation";
     case VIGIL_N_MODALITIES:
     default:
       g_return_val_if_reached ("unknown");
+    }
+}
+
+gboolean
+vigil_modality_from_string (const char    *name,
+                            VigilModality *out_modality)
+{
+  for (guint m = 0; m < VIGIL_N_MODALITIES; m++)
+    if (g_strcmp0 (name, vigil_modality_to_string (m)) == 0)
+      {
+        *out_modality = m;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gsize
+vigil_modality_get_dimension (VigilModality modality)
+{
+  switch (modality)
+    {
+    case VIGIL_MODALITY_TYPING:
+      return VIGIL_TYPING_FEATURES;
+    case VIGIL_MODALITY_MOUSE:
+      return VIGIL_MOUSE_FEATURES;
+    case VIGIL_MODALITY_TOUCH:
+      return VIGIL_TAP_FEATURES;
+    case VIGIL_MODALITY_SWIPE:
+      return VIGIL_SWIPE_FEATURES;
+    case VIGIL_MODALITY_POINTER:
+      return VIGIL_POINTER_FEATURES;
+    case VIGIL_MODALITY_KEYSTROKE:
+      return VIGIL_KEYSTROKE_FEATURES;
+    case VIGIL_MODALITY_NAVIGATION:
+      return VIGIL_NAVIGATION_FEATURES;
+    case VIGIL_N_MODALITIES:
+    default:
+      g_return_val_if_reached (0);
     }
 }
 

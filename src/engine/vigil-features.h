@@ -11,12 +11,29 @@ G_BEGIN_DECLS
 
 typedef enum
 {
+  /* maxidom's payload windows (/train, /score): always the first two. */
   VIGIL_MODALITY_TYPING,
   VIGIL_MODALITY_MOUSE,
+  /* Learnt from live streamed events (vigil-actions.h, vigil-keystrokes.h,
+   * vigil-navigation.h): one vector per action for the first three, one
+   * per window for the last two. */
+  VIGIL_MODALITY_TOUCH,
+  VIGIL_MODALITY_SWIPE,
+  VIGIL_MODALITY_POINTER,
+  VIGIL_MODALITY_KEYSTROKE,
+  VIGIL_MODALITY_NAVIGATION,
   VIGIL_N_MODALITIES,
 } VigilModality;
 
-const char *vigil_modality_to_string (VigilModality modality);
+/* The modalities maxidom's API scores; the others never appear in it. */
+#define VIGIL_N_MAXIDOM_MODALITIES 2
+
+const char *vigil_modality_to_string     (VigilModality  modality);
+/* FALSE for a name no modality has. */
+gboolean    vigil_modality_from_string   (const char    *name,
+                                          VigilModality *out_modality);
+/* The length of the modality's vectors. */
+gsize       vigil_modality_get_dimension (VigilModality  modality);
 
 /* The maxidom payload's typing vector: mean dwell of letter keys, mean and
  * standard deviation of the flight time of the digraphs th he in er an re

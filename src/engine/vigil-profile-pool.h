@@ -10,23 +10,13 @@ G_BEGIN_DECLS
  * retraining pool (vigil-profile-pool.c) and the analyst-driven
  * thresholds (vigil-profile-thresholds.c). */
 
-/* vigil-profiles.c */
-VigilStore    *_vigil_profiles_get_store        (VigilProfiles  *self);
-VigilClock    *_vigil_profiles_get_clock        (VigilProfiles  *self);
+/* vigil-profiles.c (and vigil-profiles-private.h) */
 GHashTable    *_vigil_profiles_get_adjustments  (VigilProfiles  *self);   /* user id → double* */
 GHashTable    *_vigil_profiles_get_harvests     (VigilProfiles  *self);   /* "session/kind" → GPtrArray of GTask */
 VigilPoolConfig *_vigil_profiles_get_pool_config (VigilProfiles *self);
 /* Emits "status-changed" for @user_id. */
 void           _vigil_profiles_status_changed   (VigilProfiles  *self,
                                                  const char     *user_id);
-/* Starts (or joins) the training of one model; @waiter learns when it is
- * committed. */
-void           _vigil_profiles_train            (VigilProfiles  *self,
-                                                 const char     *user_id,
-                                                 VigilModality   modality,
-                                                 GTask          *waiter);
-GBytes        *_vigil_profiles_vector_to_blob   (const double   *values,
-                                                 gsize           n);
 gboolean       _vigil_profiles_blob_to_values   (const guint8   *data,
                                                  gsize           size,
                                                  gsize           expected,

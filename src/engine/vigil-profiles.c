@@ -31,6 +31,7 @@ struct _VigilProfiles
   GHashTable *adjustments;  /* user id → double*: step-up adjustments read so far */
   GHashTable *harvests;     /* "session/kind" → GPtrArray of GTask waiting */
   VigilPoolConfig pool_config;
+  VigilProfilesLive *live; /* vigil-profiles-live.c: navigation histories */
 };
 
 G_DEFINE_FINAL_TYPE (VigilProfiles, vigil_profiles, G_TYPE_OBJECT)
@@ -58,6 +59,7 @@ vigil_profiles_finalize (GObject *object)
   g_clear_pointer (&self->training, g_hash_table_unref);
   g_clear_pointer (&self->adjustments, g_hash_table_unref);
   g_clear_pointer (&self->harvests, g_hash_table_unref);
+  g_clear_pointer (&self->live, _vigil_profiles_live_free);
   g_clear_object (&self->store);
   g_clear_pointer (&self->clock, vigil_clock_unref);
 
@@ -85,6 +87,7 @@ vigil_profiles_init (VigilProfiles *self)
   self->adjustments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->harvests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   vigil_pool_config_init (&self->pool_config);
+  self->live = _vigil_profiles_live_new ();
 }
 
 VigilProfiles *
@@ -98,6 +101,24 @@ _vigil_profiles_new (VigilStore *store,
   return self;
 }
 
+VigilStore *
+_vigil_profiles_get_store (VigilProfiles *self)
+{
+  return self->store;
+}
+
+VigilClock *
+_vigil_profiles_get_clock (VigilProfiles *self)
+{
+  return self->clock;
+}
+
+VigilProfilesLive *
+_vigil_profiles_get_live (VigilProfiles *self)
+{
+  return self->live;
+}
+
 static char *
 model_key (const char    *user_id,
            VigilModality  modality)
@@ -106,9 +127,9 @@ model_key (const char    *user_id,
 }
 
 /* Vectors as little-endian doubles. */
-static GBytes *
-vector_to_blob (const double *values,
-                gsize         n)
+GBytes *
+_vigil_profiles_vector_to_blob (const double *values,
+                                gsize         n)
 {
   guint64 *words = g_new (guint64, n);
 
@@ -145,7 +166,7 @@ blob_to_values (const guint8 *data,
 static gsize
 dimension_of (VigilModality modality)
 {
-  return modality == VIGIL_MODALITY_TYPING ? VIGIL_TYPING_FEATURES : VIGIL_MOUSE_FEATURES;
+  return vigil_modality_get_dimension (modality);
 }
 
 /* Progress */
@@ -170,8 +191,11 @@ vigil_profiles_get_progress (VigilProfiles  *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *modality = (const char *) sqlite3_column_text (stmt, 0);
+      VigilModality m;
 
-      if (g_strcmp0 (modality, "typing") == 0)
+      if (vigil_modality_from_string (modality, &m) && m >= VIGIL_N_MAXIDOM_MODALITIES)
+        progress->vectors[m] = sqlite3_column_int (stmt, 1);
+      else if (g_strcmp0 (modality, "typing") == 0)
         {
           progress->vectors[VIGIL_MODALITY_TYPING] = sqlite3_column_int (stmt, 1);
           progress->keys = sqlite3_column_int (stmt, 2);
@@ -197,13 +221,15 @@ vigil_profiles_get_progress (VigilProfiles  *self,
   sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      VigilModality modality = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "typing") == 0
-                             ? VIGIL_MODALITY_TYPING : VIGIL_MODALITY_MOUSE;
+      VigilModality modality;
 
+      if (!vigil_modality_from_string ((const char *) sqlite3_column_text (stmt, 0), &modality))
+        continue;
       progress->trained[modality] = TRUE;
       progress->trained_at_us[modality] = sqlite3_column_int64 (stmt, 1);
       progress->model_vectors[modality] = sqlite3_column_int (stmt, 2);
-      progress->ready = TRUE;
+      /* maxidom's readiness is about its own payload's models. */
+      progress->ready = progress->ready || modality < VIGIL_N_MAXIDOM_MODALITIES;
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -219,6 +245,8 @@ static gboolean
 modality_trainable (const VigilProfileProgress *progress,
                     VigilModality               modality)
 {
+  if (modality >= VIGIL_N_MAXIDOM_MODALITIES)
+    return _vigil_profiles_live_trainable (progress, modality);
   if (progress->keys + progress->points + progress->digraphs < VIGIL_PROFILE_MIN_SAMPLES ||
       progress->vectors[modality] < VIGIL_PROFILE_MIN_VECTORS)
     return FALSE;
@@ -461,6 +489,8 @@ on_trained (GObject      *source,
                            g_object_ref (result));
 }
 
+/* Starts (or joins) the training of one model; @waiter learns when it is
+ * committed. */
 void
 _vigil_profiles_train (VigilProfiles *self,
                        const char    *user_id,
@@ -526,7 +556,7 @@ write_vectors (VigilDb   *db,
       if (vector == NULL || vector->abstained)
         continue;
 
-      blob = vector_to_blob (vector->values, vector->n_features);
+      blob = _vigil_profiles_vector_to_blob (vector->values, vector->n_features);
       bytes = g_bytes_get_data (blob, &size);
       stmt = vigil_db_prepare (db,
                                "INSERT INTO profile_vectors (user_id, modality, samples, digraphs, vector, created_at)"
@@ -597,8 +627,9 @@ on_vectors_written (GObject      *source,
   _vigil_profiles_status_changed (self, data->user_id);
 
   /* Train a modality when it first qualifies, then again each time its
-   * enrollment doubled: early models improve fast, later ones settle. */
-  for (guint m = 0; m < VIGIL_N_MODALITIES; m++)
+   * enrollment doubled: early models improve fast, later ones settle.
+   * (The live modalities train from vigil-profiles-live.c.) */
+  for (guint m = 0; m < VIGIL_N_MAXIDOM_MODALITIES; m++)
     {
       gboolean due = !progress->trained[m] || progress->vectors[m] >= 2 * progress->model_vectors[m];
 
@@ -662,8 +693,8 @@ vigil_profiles_enroll_finish (VigilProfiles  *self,
 
 /* Scoring */
 
-static VigilEnsemble *
-load_model (VigilProfiles *self,
+VigilEnsemble *
+_vigil_profiles_load_model (VigilProfiles *self,
             const char    *user_id,
             VigilModality  modality,
             GError       **error)
@@ -716,10 +747,10 @@ vigil_profiles_score (VigilProfiles  *self,
       return NULL;
     }
 
-  for (guint m = 0; m < VIGIL_N_MODALITIES; m++)
+  for (guint m = 0; m < VIGIL_N_MAXIDOM_MODALITIES; m++)
     {
       g_autoptr(GError) local_error = NULL;
-      VigilEnsemble *model = load_model (self, user_id, m, &local_error);
+      VigilEnsemble *model = _vigil_profiles_load_model (self, user_id, m, &local_error);
 
       score->threshold[m] = VIGIL_PROFILE_THRESHOLD;
       if (local_error != NULL)
@@ -739,7 +770,7 @@ vigil_profiles_score (VigilProfiles  *self,
       score->is_anomaly = score->is_anomaly || score->score[m] > score->threshold[m];
     }
 
-  for (guint m = 0; m < VIGIL_N_MODALITIES; m++)
+  for (guint m = 0; m < VIGIL_N_MAXIDOM_MODALITIES; m++)
     vigil_feature_vector_free (vectors[m]);
 
   if (!any_model)
@@ -783,6 +814,7 @@ write_reset (VigilDb   *db,
     "DELETE FROM profile_vectors WHERE user_id = ?1",
     "DELETE FROM profile_pool WHERE user_id = ?1",
     "DELETE FROM profile_models WHERE user_id = ?1",
+    "DELETE FROM navigation_histories WHERE user_id = ?1",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
@@ -822,6 +854,7 @@ on_reset_written (GObject      *source,
       g_hash_table_remove (self->models, key);
     }
   _vigil_profiles_status_changed (self, data->user_id);
+  _vigil_profiles_live_forget (self->live, data->user_id);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -861,18 +894,6 @@ vigil_profiles_reset_finish (VigilProfiles  *self,
 
 /* Seams for the retraining pool and the thresholds. */
 
-VigilStore *
-_vigil_profiles_get_store (VigilProfiles *self)
-{
-  return self->store;
-}
-
-VigilClock *
-_vigil_profiles_get_clock (VigilProfiles *self)
-{
-  return self->clock;
-}
-
 GHashTable *
 _vigil_profiles_get_adjustments (VigilProfiles *self)
 {
@@ -883,13 +904,6 @@ GHashTable *
 _vigil_profiles_get_harvests (VigilProfiles *self)
 {
   return self->harvests;
-}
-
-GBytes *
-_vigil_profiles_vector_to_blob (const double *values,
-                                gsize         n)
-{
-  return vector_to_blob (values, n);
 }
 
 gboolean

@@ -17,6 +17,14 @@ G_BEGIN_DECLS
 #define VIGIL_RISK_BOT_MAX_CV      0.1
 #define VIGIL_RISK_TRAVEL_KM       100.0
 #define VIGIL_RISK_TRAVEL_SECONDS  300
+/* A live modality's window score above this counts against the session,
+ * with up to this weight (vigil-risk-behavior.c). */
+#define VIGIL_LIVE_ANOMALY_FLOOR    0.95
+#define VIGIL_LIVE_MODALITY_WEIGHT  0.45
+/* All live modalities together: a step-up, never a block on their own. */
+#define VIGIL_LIVE_TOTAL_WEIGHT     0.85
+
+typedef struct _RiskBehavior RiskBehavior;
 
 /* Shared by vigil-risk.c and vigil-risk-ml.c. */
 struct _VigilRisk
@@ -82,6 +90,8 @@ typedef struct
   double             model_score;
   double             step_up_adjustment;   /* the user's, from analyst feedback */
 
+  RiskBehavior      *behavior;         /* live modalities; NULL without a user */
+
   VigilRiskDecision *last;             /* latest evaluation */
   gboolean           has_stored;
   VigilDecision      stored;           /* the latest stored decision */
@@ -115,6 +125,20 @@ VigilRiskReason   *_vigil_risk_reason_new    (const char    *code,
                                               double         weight,
                                               double         confidence);
 void               _vigil_risk_reason_free   (gpointer       reason);
+
+/* vigil-risk-behavior.c: the live modalities of a session's events. */
+void               _vigil_risk_behavior_free      (RiskBehavior     *behavior);
+void               _vigil_risk_behavior_add_event (RiskState        *state,
+                                                   const VigilEvent *event,
+                                                   JsonObject       *data,
+                                                   VigilProfiles    *profiles);
+/* Enrolls what the session's events made since the last flush, unless
+ * @suspicious (then it is dropped). */
+void               _vigil_risk_behavior_flush     (RiskState        *state,
+                                                   VigilProfiles    *profiles,
+                                                   gboolean          suspicious);
+/* Events whose behavioral fields had the wrong type. */
+guint              _vigil_risk_behavior_get_rejected (RiskBehavior  *behavior);
 
 /* The risk, decision, confidence and reasons now (not stored). */
 VigilRiskDecision *_vigil_risk_state_evaluate (RiskState    *state,

@@ -113,6 +113,7 @@ _vigil_risk_state_free (RiskState *state)
   g_free (state->device_model);
   g_free (state->os_version);
   g_free (state->ip_address);
+  g_clear_pointer (&state->behavior, _vigil_risk_behavior_free);
   g_hash_table_unref (state->contributions);
   g_clear_pointer (&state->last, vigil_risk_decision_free);
   g_free (state);
@@ -425,6 +426,7 @@ _vigil_risk_state_add_event (RiskState        *state,
   if (event->data != NULL && json_parser_load_from_data (parser, event->data, -1, NULL) &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     data = json_node_get_object (json_parser_get_root (parser));
+  _vigil_risk_behavior_add_event (state, event, data, profiles);
   if (data == NULL)
     return;
 

@@ -450,7 +450,12 @@ on_events_received (VigilEventBus *bus,
 
   /* Once per session and tick: a batch is judged as a whole. */
   for (guint i = 0; i < touched->len; i++)
-    decide (self, g_ptr_array_index (touched, i), FALSE, NULL, NULL);
+    {
+      RiskState *state = g_ptr_array_index (touched, i);
+      VigilRiskDecision *decision = decide (self, state, FALSE, NULL, NULL);
+
+      _vigil_risk_behavior_flush (state, self->profiles, decision->decision >= VIGIL_DECISION_STEP_UP);
+    }
 }
 
 static void
@@ -689,6 +694,7 @@ vigil_risk_analyze_async (VigilRisk           *self,
 
   /* Every answer handed out is stored, so that feedback can name it. */
   decision = decide (self, state, TRUE, on_analysis_written, g_object_ref (task));
+  _vigil_risk_behavior_flush (state, self->profiles, decision->decision >= VIGIL_DECISION_STEP_UP);
   g_task_set_task_data (task, vigil_risk_decision_copy (decision), (GDestroyNotify) vigil_risk_decision_free);
 }
 

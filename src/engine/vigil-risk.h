@@ -23,6 +23,17 @@ G_BEGIN_DECLS
  *    at least 20 events: +0.5);
  *  - the user's behavioral model, when one exists, on events that carry
  *    maxidom's payload (keyEvents / mousePaths / clicks);
+ *  - the live modalities (vigil-profiles-live.h): the session's touch,
+ *    swipe / scroll and mouse actions, keystroke windows and navigation
+ *    windows, each scored against the user's model of that modality once
+ *    there is one, and enrolled into it until then (not from a session
+ *    that is stepped up or blocked, nor from the ML surface's sessions).
+ *    A modality speaks once it has 5 action scores (or 1 window score);
+ *    its say is the window score of its last 20 actions (3 windows):
+ *    above 0.95 it adds up to +0.45 ("touch pattern differs from the
+ *    user's", ...), under 0.5 it takes 0.02 off. All of them together add
+ *    at most +0.85: a takeover that changes several modalities is stepped
+ *    up, but behaviour alone never blocks;
  *  - history: a quarter of the user's previous session risk, halved
  *    every 24 hours.
  *

@@ -204,6 +204,16 @@ static const char * const migrations[] = {
   "  lowered    INTEGER NOT NULL DEFAULT 0,"
   "  updated_at INTEGER NOT NULL"
   ") WITHOUT ROWID;",
+
+  /* 8: live behavior, each user's navigation history, the transition
+   * counts and dwell per screen that surprise is measured against, as
+   * JSON (vigil-navigation.h). */
+  "CREATE TABLE navigation_histories ("
+  "  user_id     TEXT PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  history     TEXT NOT NULL,"
+  "  transitions INTEGER NOT NULL,"
+  "  updated_at  INTEGER NOT NULL"
+  ") WITHOUT ROWID;",
 };
 
 int
