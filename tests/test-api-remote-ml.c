@@ -468,6 +468,23 @@ test_garbage_remote (Fixture       *fixture,
   ml_engine = health_ml_engine (&fixture->a, &health);
   g_assert_false (json_object_get_boolean_member (ml_engine, "available"));
   g_assert_nonnull (strstr (json_object_get_string_member (ml_engine, "last_error"), "Malformed reply"));
+
+  /* Once it answers properly, the next probe ends the outage. */
+  fixture->fake.start_reply = NULL;
+  fixture->fake.analyze_reply = "{\"decision\":\"allow\",\"confidence\":0.9}";
+  vigil_risk_set_remote_probe_interval (vigil_engine_get_risk (fixture->a.engine), 0);
+  append (&fixture->a, session, "button_click", NULL);
+  WAIT_UNTIL (count_events (&fixture->a, session, "ml_analysis_result") == 1);
+  vigil_test_api_wait_idle (&fixture->a);
+  g_assert_cmpuint (fixture->fake.starts, ==, 2);
+  g_assert_cmpint (count_events (&fixture->a, session, "ml_session_started"), ==, 1);
+  g_assert_cmpint (query_int (&fixture->a, "SELECT count(*) FROM audit_log WHERE action = 'ml_engine.available'"
+                                           " AND details LIKE '%%\"failures\":1%%'"), ==, 1);
+  g_clear_pointer (&health, vigil_test_reply_free);
+  ml_engine = health_ml_engine (&fixture->a, &health);
+  g_assert_true (json_object_get_boolean_member (ml_engine, "available"));
+  g_assert_null (json_object_get_string_member (ml_engine, "unavailable_since"));
+  g_assert_cmpint (json_object_get_int_member (ml_engine, "outages"), ==, 1);
 }
 
 /* While the remote answers, its verdict decides, with the local rule for

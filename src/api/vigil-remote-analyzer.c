@@ -311,6 +311,7 @@ on_logged_in (GObject      *source,
   g_autoptr(GError) error = NULL;
   JsonObject *object;
   const char *token;
+  gint64 expires_in;
 
   reply = g_task_propagate_pointer (G_TASK (result), &error);
   object = reply != NULL && JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
@@ -325,8 +326,9 @@ on_logged_in (GObject      *source,
     }
   g_free (self->token);
   self->token = g_strdup (token);
-  self->token_expires_mono_us = g_get_monotonic_time () +
-                                json_object_get_int_member_with_default (object, "expires_in", 0) * G_USEC_PER_SEC;
+  expires_in = json_object_get_int_member_with_default (object, "expires_in", 0);
+  /* Without a lifetime it is used until the remote refuses it (401). */
+  self->token_expires_mono_us = expires_in > 0 ? g_get_monotonic_time () + expires_in * G_USEC_PER_SEC : G_MAXINT64;
   finish_login (self, NULL);
 }
 
@@ -384,7 +386,8 @@ call_start (VigilRemoteAnalyzer *self,
             GTask               *task)
 {
   if (self->email == NULL ||
-      (self->token != NULL && g_get_monotonic_time () < self->token_expires_mono_us - TOKEN_MARGIN_US))
+      (self->token != NULL && (self->token_expires_mono_us == G_MAXINT64 ||
+                               g_get_monotonic_time () < self->token_expires_mono_us - TOKEN_MARGIN_US)))
     {
       send_call (self, task);
       return;

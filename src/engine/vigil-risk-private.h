@@ -43,6 +43,7 @@ struct _VigilRisk
   gboolean       remote_available;
   gint64         unavailable_since_us;
   gint64         last_failure_mono_us;
+  gint64         probe_interval_us;
   gboolean       probe_in_flight;
   guint64        remote_requests;
   guint64        remote_failures;

@@ -92,6 +92,7 @@ _vigil_risk_remote_init (VigilRisk *self)
   self->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) remote_session_free);
   self->own_events = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) vigil_event_unref, NULL);
   self->remote_available = TRUE;
+  self->probe_interval_us = VIGIL_RISK_REMOTE_PROBE_SECONDS * G_USEC_PER_SEC;
 }
 
 void
@@ -228,15 +229,15 @@ remote_failed (VigilRisk    *self,
   self->remote_outages++;
 }
 
-/* A dead remote is probed by one request at a time, at most every
- * VIGIL_RISK_REMOTE_PROBE_SECONDS, not by every session's every tick. */
+/* A dead remote is probed by one request at a time, at most once per
+ * probe interval, not by every session's every tick. */
 static gboolean
 may_send (VigilRisk *self)
 {
   if (self->remote_available)
     return TRUE;
   return !self->probe_in_flight &&
-         g_get_monotonic_time () - self->last_failure_mono_us >= VIGIL_RISK_REMOTE_PROBE_SECONDS * G_USEC_PER_SEC;
+         g_get_monotonic_time () - self->last_failure_mono_us >= self->probe_interval_us;
 }
 
 /* Decisions */
@@ -638,6 +639,15 @@ vigil_risk_get_analyzer (VigilRisk *self)
   g_return_val_if_fail (VIGIL_IS_RISK (self), NULL);
 
   return self->analyzer;
+}
+
+void
+vigil_risk_set_remote_probe_interval (VigilRisk *self,
+                                      guint      milliseconds)
+{
+  g_return_if_fail (VIGIL_IS_RISK (self));
+
+  self->probe_interval_us = (gint64) milliseconds * 1000;
 }
 
 VigilRemoteStatus *

@@ -43,6 +43,10 @@ void               vigil_risk_set_analyzer      (VigilRisk         *self,
                                                  VigilAnalyzer     *analyzer);
 VigilAnalyzer     *vigil_risk_get_analyzer      (VigilRisk         *self);
 VigilRemoteStatus *vigil_risk_get_remote_status (VigilRisk         *self);
+/* How long an outage waits between probes; VIGIL_RISK_REMOTE_PROBE_SECONDS
+ * by default. */
+void               vigil_risk_set_remote_probe_interval (VigilRisk *self,
+                                                         guint      milliseconds);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VigilRemoteStatus, vigil_remote_status_free)
 
