@@ -96,20 +96,29 @@ fake_handler (SoupServer        *server,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply, strlen (reply));
 }
 
+/* On a socket of our own: libsoup 3.2's soup_server_get_uris () leaks. */
 static void
 fake_start (FakeRemote *fake)
 {
   g_autoptr(GError) error = NULL;
-  GSList *uris;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
 
   fake->server = soup_server_new (NULL, NULL);
   fake->hanging = g_ptr_array_new_with_free_func (g_object_unref);
   soup_server_add_handler (fake->server, NULL, fake_handler, fake, NULL);
-  g_assert_true (soup_server_listen_local (fake->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
   g_assert_no_error (error);
-  uris = soup_server_get_uris (fake->server);
-  fake->url = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_assert_true (g_socket_bind (socket, any_port, TRUE, &error) && g_socket_listen (socket, &error));
+  g_assert_no_error (error);
+  g_assert_true (soup_server_listen_socket (fake->server, socket, 0, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  fake->url = g_strdup_printf ("http://127.0.0.1:%u",
+                               g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
 }
 
 static void
