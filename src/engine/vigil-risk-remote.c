@@ -54,6 +54,18 @@ typedef struct
 
 static void pump (VigilRisk *self, RemoteSession *remote);
 
+/* After a decision was executed: a block ends the session, which may have
+ * let its remote state go. */
+static void
+pump_again (VigilRisk  *self,
+            const char *session_id)
+{
+  RemoteSession *remote = g_hash_table_lookup (self->remotes, session_id);
+
+  if (remote != NULL)
+    pump (self, remote);
+}
+
 static void
 remote_session_free (RemoteSession *remote)
 {
@@ -363,6 +375,8 @@ on_started (GObject      *source,
       json_object_set_string_member (data, "fallback", "local");
       record (self, remote->session_id, "ml_session_failed", data);
       fall_back (self, remote);
+      pump_again (self, request->session_id);
+      return;
     }
   else
     {
@@ -403,7 +417,7 @@ on_analyzed (GObject      *source,
       json_object_set_string_member (data, "fallback", "local");
       record (self, remote->session_id, "ml_analysis_failed", data);
       fall_back (self, remote);
-      pump (self, remote);
+      pump_again (self, request->session_id);
       return;
     }
 
@@ -434,7 +448,7 @@ on_analyzed (GObject      *source,
       self->remote_decisions++;
       _vigil_risk_commit (self, state, decision, FALSE, NULL, NULL);
     }
-  pump (self, remote);
+  pump_again (self, request->session_id);
 }
 
 static void
