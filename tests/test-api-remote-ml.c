@@ -274,6 +274,29 @@ append (VigilTestApi *api,
   g_assert_no_error (error);
 }
 
+/* One event given as its JSON. */
+static void
+append_json (VigilTestApi *api,
+             VigilSession *session,
+             const char   *json)
+{
+  VigilSessions *sessions = vigil_engine_get_sessions (api->engine);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(GError) error = NULL;
+  Wait wait = { 0 };
+
+  g_assert_nonnull (node);
+  g_ptr_array_add (events, vigil_event_new_from_json (json_node_get_object (node), strlen (json), &error));
+  g_assert_no_error (error);
+  vigil_sessions_append_async (sessions, vigil_session_get_id (session), vigil_session_get_user_id (session), events,
+                               NULL, on_done, &wait);
+  g_assert_true (vigil_test_wait_for (&wait.done, 30000));
+  g_assert_cmpint (vigil_sessions_append_finish (sessions, wait.result, &error), >, 0);
+  g_clear_object (&wait.result);
+  g_assert_no_error (error);
+}
+
 static gint64 query_int (VigilTestApi *api,
                          const char   *format,
                          ...) G_GNUC_PRINTF (2, 3);
@@ -558,14 +581,23 @@ test_timeout (Fixture       *fixture,
   session = start_session (&fixture->a, user->id);
   WAIT_UNTIL (count_events (&fixture->a, session, "ml_session_started") == 1);
   before = g_get_monotonic_time ();
-  append (&fixture->a, session, "mpin_failed", "mpin_failed", "mpin_failed", NULL);
+  append (&fixture->a, session, "mpin_failed", "mpin_failed", NULL);
   /* Acknowledged (committed) long before the remote's timeout. */
   g_assert_cmpint (g_get_monotonic_time () - before, <, G_USEC_PER_SEC);
+  /* Another device mid-session: local analysis blocks once the remote
+   * has timed out (two failed MPINs 0.5, device drift 0.6, confidence 0.88). */
+  append_json (&fixture->a, session, "{\"event_type\":\"screen_view\",\"data\":{\"device_id\":\"device-2\"}}");
   WAIT_UNTIL (count_events (&fixture->a, session, "ml_analysis_failed") == 1);
-  WAIT_UNTIL (vigil_session_get_state (session) == VIGIL_SESSION_MONITOR);
+  WAIT_UNTIL (vigil_session_get_state (session) == VIGIL_SESSION_BLOCKED);
+  vigil_test_api_wait_idle (&fixture->a);
   failed = event_data (&fixture->a, session, "ml_analysis_failed");
   g_assert_nonnull (strstr (failed, "Cannot reach the ML engine"));
+  g_assert_cmpint (query_int (&fixture->a, "SELECT count(*) FROM decisions WHERE session_id = '%s'"
+                                           " AND decision = 'block' AND source = 'local'",
+                              vigil_session_get_id (session)), ==, 1);
+  /* One request was in flight; the rest waited for it, and none followed. */
   g_assert_cmpuint (fixture->fake.analyses, ==, 1);
+  g_assert_cmpint (count_events (&fixture->a, session, "ml_session_ended"), ==, 1);
 }
 
 static void
