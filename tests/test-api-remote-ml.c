@@ -382,6 +382,8 @@ test_remote_then_outage (Fixture       *fixture,
   g_autoptr(VigilUser) admin = register_account (&fixture->a, "admin@example.com", VIGIL_ROLE_ADMIN);
   g_autoptr(VigilSession) first = NULL;
   g_autoptr(VigilSession) second = NULL;
+  g_autoptr(VigilSession) third = NULL;
+  g_autofree char *not_asked = NULL;
   g_autoptr(VigilRiskDecision) on_b = NULL;
   g_autoptr(VigilTestReply) health = NULL;
   g_autoptr(VigilTestReply) login = NULL;
@@ -455,6 +457,12 @@ test_remote_then_outage (Fixture       *fixture,
   WAIT_UNTIL (vigil_risk_get_session_risk (vigil_engine_get_risk (fixture->a.engine),
                                            vigil_session_get_id (second)) >= 1.0);
   g_assert_cmpint (count_events (&fixture->a, second, "ml_analysis_failed"), ==, 1);
+
+  /* A session starting during the outage is not sent; its history says so. */
+  third = start_session (&fixture->a, user->id);
+  WAIT_UNTIL (count_events (&fixture->a, third, "ml_session_failed") == 1);
+  not_asked = event_data (&fixture->a, third, "ml_session_failed");
+  g_assert_nonnull (strstr (not_asked, "Not asked: the ML engine is unavailable since "));
 
   {
     g_autofree char *body = g_strdup_printf ("{\"email\":\"admin@example.com\",\"password\":\"%s\"}", PASSWORD);

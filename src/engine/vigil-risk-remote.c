@@ -33,6 +33,7 @@ typedef struct
   char       *user_id;
   JsonObject *device_info;     /* nullable */
   gboolean    started;         /* the remote accepted the session */
+  gboolean    start_failed;    /* ml_session_failed is recorded */
   gboolean    in_flight;
   gboolean    awaiting;        /* a local decision waits for the remote's */
   gboolean    ending;
@@ -369,6 +370,7 @@ on_started (GObject      *source,
   data = event_data (self, remote->session_id);
   if (reply == NULL)
     {
+      remote->start_failed = TRUE;
       remote->failures++;
       json_object_set_string_member (data, "ml_engine_status", "error");
       json_object_set_string_member (data, "error", error->message);
@@ -468,6 +470,24 @@ on_ended (GObject      *source,
   g_hash_table_remove (self->remotes, request->session_id);
 }
 
+/* A session that starts during an outage is not sent (the remote is
+ * probed by one request at a time); its history says so once. */
+static void
+not_asked (VigilRisk     *self,
+           RemoteSession *remote)
+{
+  g_autofree char *since = vigil_time_format_iso8601 (self->unavailable_since_us);
+  g_autofree char *text = g_strdup_printf ("Not asked: the ML engine is unavailable since %s (%s)", since,
+                                           self->remote_last_error ? self->remote_last_error : "no answer");
+  JsonObject *data = event_data (self, remote->session_id);
+
+  remote->start_failed = TRUE;
+  json_object_set_string_member (data, "ml_engine_status", "unavailable");
+  json_object_set_string_member (data, "error", text);
+  json_object_set_string_member (data, "fallback", "local");
+  record (self, remote->session_id, "ml_session_failed", data);
+}
+
 /* Sends the session's next request, if it has one and may. */
 static void
 pump (VigilRisk     *self,
@@ -482,6 +502,8 @@ pump (VigilRisk     *self,
       /* Nobody will answer this one: its end is not sent. */
       if (remote->ending)
         g_hash_table_remove (self->remotes, remote->session_id);
+      else if (!remote->started && !remote->start_failed)
+        not_asked (self, remote);
       return;
     }
 
