@@ -274,6 +274,38 @@ append (VigilTestApi *api,
   g_assert_no_error (error);
 }
 
+/* @n events of @event_type in one batch. */
+static void
+append_many (VigilTestApi *api,
+             VigilSession *session,
+             const char   *event_type,
+             guint         n)
+{
+  VigilSessions *sessions = vigil_engine_get_sessions (api->engine);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GError) error = NULL;
+  Wait wait = { 0 };
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      JsonObject *data = json_object_new ();
+
+      json_object_set_string_member (object, "event_type", event_type);
+      json_object_set_int_member (data, "x", i);
+      json_object_set_string_member (data, "padding", "0123456789012345678901234567890123456789");
+      json_object_set_object_member (object, "data", data);
+      g_ptr_array_add (events, vigil_event_new_from_json (object, 128, &error));
+      g_assert_no_error (error);
+    }
+  vigil_sessions_append_async (sessions, vigil_session_get_id (session), vigil_session_get_user_id (session), events,
+                               NULL, on_done, &wait);
+  g_assert_true (vigil_test_wait_for (&wait.done, 30000));
+  g_assert_cmpint (vigil_sessions_append_finish (sessions, wait.result, &error), >, 0);
+  g_clear_object (&wait.result);
+  g_assert_no_error (error);
+}
+
 /* One event given as its JSON. */
 static void
 append_json (VigilTestApi *api,
@@ -351,6 +383,16 @@ event_data (VigilTestApi *api,
   return data;
 }
 
+/* How many of @session's events @risk (B's) has analysed. */
+static guint
+events_analyzed (VigilRisk    *risk,
+                 VigilSession *session)
+{
+  g_autoptr(VigilRiskDecision) last = vigil_risk_get_last_decision (risk, vigil_session_get_id (session));
+
+  return last != NULL ? last->events_analyzed : 0;
+}
+
 static JsonObject *
 health_ml_engine (VigilTestApi   *api,
                   VigilTestReply **out_reply)
@@ -413,6 +455,12 @@ test_remote_then_outage (Fixture       *fixture,
   g_assert_nonnull (strstr (result, "\"remote_decision_id\":\""));
   /* The credentials never show. */
   g_assert_null (strstr (result, PASSWORD));
+
+  /* A large batch goes in requests B accepts (at most 64 KiB each). */
+  append_many (&fixture->a, first, "scroll", 900);
+  WAIT_UNTIL (count_events (&fixture->a, first, "ml_analysis_result") >= 3);
+  WAIT_UNTIL (events_analyzed (b_risk, first) == 902);
+  g_assert_cmpint (count_events (&fixture->a, first, "ml_analysis_failed"), ==, 0);
 
   log_path = end_session (&fixture->a, vigil_session_get_id (first));
   WAIT_UNTIL (vigil_risk_get_session_risk (b_risk, vigil_session_get_id (first)) < 0);

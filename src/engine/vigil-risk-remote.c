@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "vigil-audit.h"
 #include "vigil-error.h"
 #include "vigil-risk-private.h"
@@ -18,6 +20,10 @@
 /* Events kept for the remote while it cannot be asked; older ones are
  * dropped from what it will see (never from the store). */
 #define MAX_PENDING_EVENTS 1000
+/* One /analyze-mobile stays well under a Vigil's 64 KiB request limit;
+ * the rest goes in the next request. */
+#define MAX_BATCH_EVENTS   200
+#define MAX_BATCH_BYTES    (48 * 1024)
 #define MAX_REASONS        5
 
 typedef enum
@@ -470,6 +476,30 @@ on_ended (GObject      *source,
   g_hash_table_remove (self->remotes, request->session_id);
 }
 
+/* The oldest pending events, as many as one request carries. */
+static GPtrArray *
+take_batch (RemoteSession *remote)
+{
+  GPtrArray *batch = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  gsize bytes = 0;
+  guint n = 0;
+
+  while (n < remote->pending->len && n < MAX_BATCH_EVENTS)
+    {
+      VigilEvent *event = g_ptr_array_index (remote->pending, n);
+      gsize size = strlen (event->data) + strlen (event->event_type) +
+                   (event->timestamp ? strlen (event->timestamp) : 0) + 48;
+
+      if (n > 0 && bytes + size > MAX_BATCH_BYTES)
+        break;
+      bytes += size;
+      g_ptr_array_add (batch, vigil_event_ref (event));
+      n++;
+    }
+  g_ptr_array_remove_range (remote->pending, 0, n);
+  return batch;
+}
+
 /* A session that starts during an outage is not sent (the remote is
  * probed by one request at a time); its history says so once. */
 static void
@@ -515,9 +545,8 @@ pump (VigilRisk     *self,
     }
   else if (remote->started && remote->pending->len > 0)
     {
-      g_autoptr(GPtrArray) events = g_steal_pointer (&remote->pending);
+      g_autoptr(GPtrArray) events = take_batch (remote);
 
-      remote->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
       request = request_new (self, remote, REQUEST_ANALYZE);
       request->events = events->len;
       vigil_analyzer_analyze_async (self->analyzer, remote->user_id, remote->session_id, events,
