@@ -527,6 +527,32 @@ test_remote_then_outage (Fixture       *fixture,
   }
 }
 
+/* B refuses an expired token: that request fails (no retry), and the
+ * next one logs in again and is answered. */
+static void
+test_token_renewed (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(VigilUser) user = register_account (&fixture->a, "user@example.com", VIGIL_ROLE_USER);
+  g_autoptr(VigilSession) session = NULL;
+  g_autofree char *failed = NULL;
+
+  start_b (fixture);
+  vigil_risk_set_remote_probe_interval (vigil_engine_get_risk (fixture->a.engine), 0);
+  session = start_session (&fixture->a, user->id);
+  WAIT_UNTIL (count_events (&fixture->a, session, "ml_session_started") == 1);
+
+  vigil_clock_advance (fixture->b.clock, (gint64) (fixture->b.options.access_token_seconds + 1) * G_USEC_PER_SEC);
+  append (&fixture->a, session, "button_click", NULL);
+  WAIT_UNTIL (count_events (&fixture->a, session, "ml_analysis_failed") == 1);
+  failed = event_data (&fixture->a, session, "ml_analysis_failed");
+  g_assert_nonnull (strstr (failed, "HTTP 401"));
+
+  append (&fixture->a, session, "button_click", NULL);
+  WAIT_UNTIL (count_events (&fixture->a, session, "ml_analysis_result") == 1);
+  g_assert_cmpint (count_events (&fixture->a, session, "ml_analysis_failed"), ==, 1);
+}
+
 /* A remote answering garbage is unavailable, however "200 OK" it says. */
 static void
 test_garbage_remote (Fixture       *fixture,
@@ -700,6 +726,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add ("/api/remote-ml/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("local-mode", test_local_mode);
   ADD ("remote-then-outage", test_remote_then_outage);
+  ADD ("token-renewed", test_token_renewed);
   ADD ("garbage-remote", test_garbage_remote);
   ADD ("remote-decides", test_remote_decides);
   ADD ("timeout", test_timeout);
