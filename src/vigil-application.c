@@ -12,6 +12,7 @@
 #include "vigil-application.h"
 #include "vigil-create-admin.h"
 #include "vigil-engine.h"
+#include "vigil-remote-analyzer.h"
 #include "vigil-server.h"
 #include "vigil-window.h"
 
@@ -22,6 +23,7 @@ struct _VigilApplication
   GSettings      *settings;    /* NULL when the schema is not installed */
   char           *listen_address;
   char           *data_dir;
+  char           *ml_engine_url;  /* NULL or empty: local analysis only */
   VigilEngineOptions engine_options;
 
   VigilEngine    *engine;
@@ -39,6 +41,8 @@ static const GOptionEntry option_entries[] = {
     N_("Address and port to serve the API on (default 127.0.0.1:8000)"), N_("ADDR:PORT") },
   { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Directory for the database and logs (default $XDG_DATA_HOME/vigil)"), N_("DIR") },
+  { "ml-engine", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Also ask the remote ML engine at URL; local analysis decides while it is unavailable"), N_("URL") },
   { "create-admin", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Create an admin account (or promote the existing one) with the password read from standard input"),
     N_("EMAIL") },
@@ -114,15 +118,27 @@ resolve_configuration (VigilApplication *self,
     self->data_dir = g_steal_pointer (&data_dir);
   else
     self->data_dir = vigil_engine_default_data_dir ();
+
+  if (!g_variant_dict_lookup (options, "ml-engine", "s", &self->ml_engine_url) && self->settings != NULL)
+    self->ml_engine_url = g_settings_get_string (self->settings, "ml-engine-url");
 }
 
 static gboolean
 start_service (VigilApplication  *self,
                GError           **error)
 {
+  g_autoptr(VigilRemoteAnalyzer) analyzer = NULL;
+
+  /* Refused before the data directory is touched. */
+  if (self->ml_engine_url != NULL && *self->ml_engine_url != '\0' &&
+      (analyzer = vigil_remote_analyzer_new (self->ml_engine_url, error)) == NULL)
+    return FALSE;
+
   self->engine = vigil_engine_new_with_options (self->data_dir, &self->engine_options, error);
   if (self->engine == NULL)
     return FALSE;
+  if (analyzer != NULL)
+    vigil_engine_set_remote_analyzer (self->engine, VIGIL_ANALYZER (analyzer));
 
   self->server = vigil_server_new (self->engine);
   if (self->settings != NULL)
@@ -340,6 +356,7 @@ vigil_application_finalize (GObject *object)
 
   g_clear_pointer (&self->listen_address, g_free);
   g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->ml_engine_url, g_free);
 
   G_OBJECT_CLASS (vigil_application_parent_class)->finalize (object);
 }

@@ -299,6 +299,31 @@ test_bad_listen_address_fails (void)
   vigil_test_rm_rf (dir);
 }
 
+/* A remote ML engine URL with bad syntax is refused at start-up, in one
+ * line, before the data directory is touched. */
+static void
+test_bad_ml_engine_url_fails (void)
+{
+  g_autofree char *dir = vigil_test_make_tmp_dir ();
+  g_autofree char *db_path = g_build_filename (dir, "vigil.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  Exit exit_info = { 0 };
+
+  process = spawn_vigil (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, TRUE, &error,
+                         "--headless", "--listen", "127.0.0.1:0", "--data-dir", dir,
+                         "--ml-engine", "ftp://127.0.0.1:8001", NULL);
+  g_assert_no_error (error);
+  wait_exit (process, &exit_info);
+
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_true (g_str_has_prefix (exit_info.stderr_text, "vigil: The ML engine URL must start with http://"));
+  g_assert_false (g_file_test (db_path, G_FILE_TEST_EXISTS));
+  exit_clear (&exit_info);
+  vigil_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -310,6 +335,7 @@ main (int   argc,
   g_test_add_func ("/app/headless/health-and-sigterm", test_headless_serves_and_stops_on_sigterm);
   g_test_add_func ("/app/headless/second-instance", test_second_instance_is_refused);
   g_test_add_func ("/app/headless/bad-listen", test_bad_listen_address_fails);
+  g_test_add_func ("/app/headless/bad-ml-engine-url", test_bad_ml_engine_url_fails);
 
   return g_test_run ();
 }

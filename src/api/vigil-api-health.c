@@ -45,6 +45,44 @@ database_status (VigilStore *store,
   return json_builder_get_root (builder);
 }
 
+void
+vigil_api_builder_add_ml_engine (JsonBuilder *builder,
+                                 VigilEngine *engine)
+{
+  g_autoptr(VigilRemoteStatus) status = vigil_risk_get_remote_status (vigil_engine_get_risk (engine));
+
+  json_builder_set_member_name (builder, "ml_engine");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "mode");
+  json_builder_add_string_value (builder, status->url != NULL ? "remote" : "local");
+  if (status->url != NULL)
+    {
+      json_builder_set_member_name (builder, "url");
+      json_builder_add_string_value (builder, status->url);
+      json_builder_set_member_name (builder, "available");
+      json_builder_add_boolean_value (builder, status->available);
+      /* Who decides now: local analysis while the remote is out. */
+      json_builder_set_member_name (builder, "deciding");
+      json_builder_add_string_value (builder, status->available ? "remote" : "local");
+      vigil_api_builder_add_time (builder, "unavailable_since", status->unavailable_since_us);
+      json_builder_set_member_name (builder, "requests");
+      json_builder_add_int_value (builder, (gint64) status->requests);
+      json_builder_set_member_name (builder, "failures");
+      json_builder_add_int_value (builder, (gint64) status->failures);
+      json_builder_set_member_name (builder, "outages");
+      json_builder_add_int_value (builder, (gint64) status->outages);
+      vigil_api_builder_add_nullable_string (builder, "last_error", status->last_error);
+      vigil_api_builder_add_time (builder, "last_error_at", status->last_error_at_us);
+      json_builder_set_member_name (builder, "remote_decisions");
+      json_builder_add_int_value (builder, (gint64) status->remote_decisions);
+      json_builder_set_member_name (builder, "local_fallbacks");
+      json_builder_add_int_value (builder, (gint64) status->local_fallbacks);
+      json_builder_set_member_name (builder, "sessions");
+      json_builder_add_int_value (builder, status->sessions);
+    }
+  json_builder_end_object (builder);
+}
+
 static void
 health_cb (SoupServer        *soup_server,
            SoupServerMessage *msg,
@@ -89,6 +127,7 @@ health_cb (SoupServer        *soup_server,
   /* Where the token-signing key lives: "keyring" or "file". */
   json_builder_set_member_name (builder, "secrets");
   json_builder_add_string_value (builder, vigil_auth_get_secret_backend (vigil_engine_get_auth (engine)));
+  vigil_api_builder_add_ml_engine (builder, engine);
   json_builder_end_object (builder);
 
   vigil_api_reply_builder (msg, healthy ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, builder);

@@ -78,6 +78,7 @@ vigil_api_status_for_error (const GError *error)
       return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
     case VIGIL_ERROR_BUSY:
     case VIGIL_ERROR_CLOSED:
+    case VIGIL_ERROR_UNAVAILABLE:
       return SOUP_STATUS_SERVICE_UNAVAILABLE;
     case VIGIL_ERROR_FAILED:
     case VIGIL_ERROR_DATABASE:

@@ -523,6 +523,7 @@ handle_statistics (VigilServer       *server,
   json_builder_add_int_value (builder, stats.security_events);
   json_builder_set_member_name (builder, "events_analyzed");
   json_builder_add_int_value (builder, (gint64) stats.events_analyzed);
+  vigil_api_builder_add_ml_engine (builder, vigil_server_get_engine (server));
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   vigil_api_reply_builder (msg, SOUP_STATUS_OK, builder);

@@ -8,6 +8,10 @@ G_BEGIN_DECLS
 /* Each API surface adds its handlers to the server's SoupServer. */
 void vigil_api_health_install (VigilServer *server,
                                SoupServer  *soup_server);
+/* The "ml_engine" member of /health and /statistics: local or remote
+ * mode, and the remote's availability. */
+void vigil_api_builder_add_ml_engine (JsonBuilder *builder,
+                                      VigilEngine *engine);
 /* canara: the /api/v1/auth routes */
 void vigil_api_auth_install     (VigilServer *server,
                                  SoupServer  *soup_server);

@@ -238,6 +238,7 @@ vigil_api_ws_error_text (const GError *error)
         case VIGIL_ERROR_TOO_LARGE:
         case VIGIL_ERROR_BUSY:
         case VIGIL_ERROR_CLOSED:
+        case VIGIL_ERROR_UNAVAILABLE:
           return error->message;
         case VIGIL_ERROR_FAILED:
         case VIGIL_ERROR_DATABASE:

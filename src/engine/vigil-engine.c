@@ -321,6 +321,16 @@ vigil_engine_get_risk (VigilEngine *self)
   return self->risk;
 }
 
+void
+vigil_engine_set_remote_analyzer (VigilEngine   *self,
+                                  VigilAnalyzer *analyzer)
+{
+  g_return_if_fail (VIGIL_IS_ENGINE (self));
+
+  if (self->risk != NULL)
+    vigil_risk_set_analyzer (self->risk, analyzer);
+}
+
 VigilClock *
 vigil_engine_get_clock (VigilEngine *self)
 {

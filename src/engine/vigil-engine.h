@@ -10,6 +10,7 @@
 #include "vigil-metrics.h"
 #include "vigil-profiles.h"
 #include "vigil-risk.h"
+#include "vigil-risk-remote.h"
 #include "vigil-secrets.h"
 #include "vigil-sessions.h"
 #include "vigil-store.h"
@@ -68,6 +69,10 @@ VigilEventBus *vigil_engine_get_event_bus    (VigilEngine     *self);
 VigilClock   *vigil_engine_get_clock         (VigilEngine     *self);
 /* Live session risk and decisions, and the ML engine surface. */
 VigilRisk    *vigil_engine_get_risk          (VigilEngine     *self);
+/* Remote mode: live sessions are also analysed by @analyzer (NULL: local
+ * only again); see vigil-risk-remote.h. */
+void          vigil_engine_set_remote_analyzer (VigilEngine   *self,
+                                                VigilAnalyzer *analyzer);
 
 /* Flushes every queued write, closes the database and releases the data
  * directory. Safe to call twice; the engine answers nothing afterwards. */

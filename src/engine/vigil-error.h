@@ -24,6 +24,7 @@ typedef enum
   VIGIL_ERROR_CLOSED,
   VIGIL_ERROR_LOCKED,
   VIGIL_ERROR_TOO_LARGE,
+  VIGIL_ERROR_UNAVAILABLE,   /* a remote service did not answer usefully */
 } VigilError;
 
 GQuark vigil_error_quark (void);

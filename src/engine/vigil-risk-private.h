@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "vigil-analyzer.h"
 #include "vigil-clock.h"
 #include "vigil-event-bus.h"
 #include "vigil-profiles.h"
@@ -41,6 +42,25 @@ struct _VigilRisk
 
   GHashTable    *states;          /* session id → RiskState */
   guint64        events_analyzed;
+
+  /* Remote mode (vigil-risk-remote.c); analyzer NULL: local only. */
+  VigilAnalyzer *analyzer;
+  GCancellable  *remote_cancellable;
+  GHashTable    *remotes;         /* session id → RemoteSession */
+  GHashTable    *own_events;      /* VigilEvent we recorded, until the bus brings them back */
+  gboolean       remote_available;
+  gint64         unavailable_since_us;
+  gint64         last_failure_mono_us;
+  gint64         probe_interval_us;
+  gboolean       probe_in_flight;
+  guint64        remote_requests;
+  guint64        remote_failures;
+  guint64        remote_outages;
+  guint64        outage_failures;
+  guint64        remote_decisions;
+  guint64        local_fallbacks;
+  char          *remote_last_error;
+  gint64         remote_last_error_us;
 };
 
 /* VIGIL_ERROR_CLOSED once the engine has shut down. */
@@ -139,6 +159,41 @@ void               _vigil_risk_behavior_flush     (RiskState        *state,
                                                    gboolean          suspicious);
 /* Events whose behavioral fields had the wrong type. */
 guint              _vigil_risk_behavior_get_rejected (RiskBehavior  *behavior);
+/* Makes @decision (owned) the session's latest: its risk shown on the
+ * live session; stored (with @always, or when the outcome changed, with
+ * the store's callback @callback) and executed when it changed. Answers
+ * @decision, now owned by @state. */
+VigilRiskDecision *_vigil_risk_commit        (VigilRisk          *self,
+                                              RiskState          *state,
+                                              VigilRiskDecision  *decision,
+                                              gboolean            always,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+/* Evaluates @state locally and commits it. */
+VigilRiskDecision *_vigil_risk_decide_locally (VigilRisk         *self,
+                                               RiskState         *state);
+/* The latest local evaluation becomes @state's, shown but neither stored
+ * nor executed (a remote ML engine is asked). */
+void               _vigil_risk_evaluate_only (VigilRisk          *self,
+                                              RiskState          *state);
+
+/* Remote mode (vigil-risk-remote.c). */
+void               _vigil_risk_remote_init   (VigilRisk          *self);
+void               _vigil_risk_remote_shutdown (VigilRisk        *self);
+/* TRUE when @event is one we recorded ourselves (then forgotten). */
+gboolean           _vigil_risk_remote_is_own_event (VigilRisk      *self,
+                                                    VigilEvent     *event);
+/* A live session's new events: queued for the remote. */
+void               _vigil_risk_remote_queue  (VigilRisk          *self,
+                                              RiskState          *state,
+                                              VigilEvent         *event);
+/* After a tick's events: TRUE when the remote decides (the local
+ * evaluation is only shown), FALSE when local analysis decides now. */
+gboolean           _vigil_risk_remote_defer  (VigilRisk          *self,
+                                              RiskState          *state);
+/* A live session seen for the first time. */
+void               _vigil_risk_remote_session_started (VigilRisk    *self,
+                                                       VigilSession *session);
 
 /* The risk, decision, confidence and reasons now (not stored). */
 VigilRiskDecision *_vigil_risk_state_evaluate (RiskState    *state,

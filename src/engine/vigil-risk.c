@@ -119,6 +119,10 @@ vigil_risk_dispose (GObject *object)
 
   _vigil_risk_shutdown (self);
   g_clear_pointer (&self->states, g_hash_table_unref);
+  g_clear_pointer (&self->remotes, g_hash_table_unref);
+  g_clear_pointer (&self->own_events, g_hash_table_unref);
+  g_clear_object (&self->remote_cancellable);
+  g_clear_pointer (&self->remote_last_error, g_free);
   g_clear_object (&self->bus);
   g_clear_object (&self->sessions);
   g_clear_object (&self->profiles);
@@ -138,6 +142,7 @@ static void
 vigil_risk_init (VigilRisk *self)
 {
   self->states = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) _vigil_risk_state_free);
+  _vigil_risk_remote_init (self);
 }
 
 /* Storing decisions */
@@ -175,6 +180,12 @@ severity_of (VigilDecision decision)
     }
 }
 
+static const char *
+decision_source (const VigilRiskDecision *decision)
+{
+  return decision->source != NULL ? decision->source : "local";
+}
+
 static gboolean
 write_decision (VigilDb   *db,
                 gpointer   user_data,
@@ -188,7 +199,7 @@ write_decision (VigilDb   *db,
   sqlite3_stmt *stmt;
 
   stmt = vigil_db_prepare (db, "INSERT INTO decisions (id, session_id, user_id, at, risk, decision, confidence,"
-                               " reasons, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'local')", error);
+                               " reasons, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, decision->id, -1, SQLITE_TRANSIENT);
@@ -201,6 +212,7 @@ write_decision (VigilDb   *db,
   sqlite3_bind_text (stmt, 6, vigil_decision_to_string (decision->decision), -1, SQLITE_STATIC);
   sqlite3_bind_double (stmt, 7, decision->confidence);
   sqlite3_bind_text (stmt, 8, write->reasons_json, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 9, decision_source (decision), -1, SQLITE_STATIC);
   if (!vigil_db_step_done (db, stmt, error))
     return FALSE;
 
@@ -271,6 +283,7 @@ decision_write_new (RiskState               *state,
   json_object_set_string_member (write->details, "requested", vigil_decision_to_string (decision->requested));
   json_object_set_double_member (write->details, "risk", decision->risk);
   json_object_set_double_member (write->details, "confidence", decision->confidence);
+  json_object_set_string_member (write->details, "source", decision_source (decision));
   json_object_set_array_member (write->details, "reasons", g_steal_pointer (&codes));
   return write;
 }
@@ -316,21 +329,15 @@ execute (VigilRisk               *self,
     }
 }
 
-/* Evaluates @state; stores (with @always, or when the outcome changed)
- * and executes. Answers the evaluation, owned by @state. */
-static VigilRiskDecision *
-decide (VigilRisk           *self,
-        RiskState           *state,
-        gboolean             always,
-        GAsyncReadyCallback  callback,
-        gpointer             user_data)
+static void
+make_latest (VigilRisk         *self,
+             RiskState         *state,
+             VigilRiskDecision *decision)
 {
-  VigilRiskDecision *decision = _vigil_risk_state_evaluate (state, vigil_clock_now_us (self->clock));
-  VigilDecision previous = state->has_stored ? state->stored : VIGIL_DECISION_ALLOW;
-  gboolean changed = decision->decision != previous;
   VigilSession *session;
 
-  g_clear_pointer (&state->last, vigil_risk_decision_free);
+  if (state->last != decision)
+    g_clear_pointer (&state->last, vigil_risk_decision_free);
   state->last = decision;
 
   if (state->live && (session = vigil_sessions_lookup (self->sessions, state->session_id)) != NULL)
@@ -338,6 +345,27 @@ decide (VigilRisk           *self,
       _vigil_session_set_risk_score (session, decision->risk);
       vigil_event_bus_post_session (self->bus, session);
     }
+}
+
+void
+_vigil_risk_evaluate_only (VigilRisk *self,
+                           RiskState *state)
+{
+  make_latest (self, state, _vigil_risk_state_evaluate (state, vigil_clock_now_us (self->clock)));
+}
+
+VigilRiskDecision *
+_vigil_risk_commit (VigilRisk           *self,
+                    RiskState           *state,
+                    VigilRiskDecision   *decision,
+                    gboolean             always,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  VigilDecision previous = state->has_stored ? state->stored : VIGIL_DECISION_ALLOW;
+  gboolean changed = decision->decision != previous;
+
+  make_latest (self, state, decision);
 
   if (changed || always)
     {
@@ -354,6 +382,27 @@ decide (VigilRisk           *self,
   if (changed)
     execute (self, state, decision);
   return decision;
+}
+
+/* Evaluates @state; stores (with @always, or when the outcome changed)
+ * and executes. Answers the evaluation, owned by @state. */
+static VigilRiskDecision *
+decide (VigilRisk           *self,
+        RiskState           *state,
+        gboolean             always,
+        GAsyncReadyCallback  callback,
+        gpointer             user_data)
+{
+  VigilRiskDecision *decision = _vigil_risk_state_evaluate (state, vigil_clock_now_us (self->clock));
+
+  return _vigil_risk_commit (self, state, decision, always, callback, user_data);
+}
+
+VigilRiskDecision *
+_vigil_risk_decide_locally (VigilRisk *self,
+                            RiskState *state)
+{
+  return decide (self, state, FALSE, NULL, NULL);
 }
 
 /* Live sessions */
@@ -440,10 +489,12 @@ on_events_received (VigilEventBus *bus,
       VigilEvent *event = g_ptr_array_index (events, i);
       RiskState *state;
 
-      if (event->session_id == NULL || (state = ensure_live_state (self, event->session_id)) == NULL)
+      if (event->session_id == NULL || _vigil_risk_remote_is_own_event (self, event) ||
+          (state = ensure_live_state (self, event->session_id)) == NULL)
         continue;
       _vigil_risk_state_add_event (state, event, self->profiles);
       self->events_analyzed++;
+      _vigil_risk_remote_queue (self, state, event);
       if (!g_ptr_array_find (touched, state, NULL))
         g_ptr_array_add (touched, state);
     }
@@ -452,9 +503,16 @@ on_events_received (VigilEventBus *bus,
   for (guint i = 0; i < touched->len; i++)
     {
       RiskState *state = g_ptr_array_index (touched, i);
-      VigilRiskDecision *decision = decide (self, state, FALSE, NULL, NULL);
+      const VigilRiskDecision *decision;
 
-      _vigil_risk_behavior_flush (state, self->profiles, decision->decision >= VIGIL_DECISION_STEP_UP);
+      /* With a remote engine asked, the local evaluation is only shown
+       * until it answers; it still says whether to learn from the tick. */
+      if (_vigil_risk_remote_defer (self, state))
+        decision = state->last;
+      else
+        decision = decide (self, state, FALSE, NULL, NULL);
+      _vigil_risk_behavior_flush (state, self->profiles,
+                                  decision == NULL || decision->decision >= VIGIL_DECISION_STEP_UP);
     }
 }
 
@@ -470,6 +528,8 @@ on_session_changed (VigilEventBus *bus,
   if (state != NULL && state->live &&
       (session_state == VIGIL_SESSION_ENDED || session_state == VIGIL_SESSION_BLOCKED))
     g_hash_table_remove (self->states, vigil_session_get_id (session));
+  else if (session_state == VIGIL_SESSION_ACTIVE)
+    _vigil_risk_remote_session_started (self, session);
   /* An ended session may feed its user's retraining pool. */
   if (session_state == VIGIL_SESSION_ENDED && vigil_session_get_user_id (session) != NULL)
     _vigil_profiles_session_ended (self->profiles, vigil_session_get_user_id (session),
@@ -503,6 +563,7 @@ _vigil_risk_shutdown (VigilRisk *self)
       g_clear_signal_handler (&self->events_id, self->bus);
       g_clear_signal_handler (&self->session_id, self->bus);
     }
+  _vigil_risk_remote_shutdown (self);
   /* The rest stays until dispose: writes already queued still report
    * to us once the closed store has committed them. */
   if (self->states != NULL)

@@ -104,6 +104,7 @@ typedef struct
   gboolean       model_scored;
   double         model_score;
   guint          events_analyzed;
+  const char    *source;        /* static; "remote" when a remote ML engine decided, else local */
 } VigilRiskDecision;
 
 #define VIGIL_TYPE_RISK_DECISION (vigil_risk_decision_get_type ())

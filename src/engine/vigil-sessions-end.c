@@ -241,6 +241,9 @@ end_session (VigilSessions     *self,
     g_ptr_array_add (waiters, g_object_ref (waiter));
   g_hash_table_insert (self->ending, g_strdup (session_id), waiters);
 
+  if (self->end_hook != NULL)
+    self->end_hook (session, reason, self->end_hook_data);
+
   /* Closed at once for new work; sockets hear "ended" now. */
   g_object_ref (session);
   g_hash_table_remove (self->open, session_id);

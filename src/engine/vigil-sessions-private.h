@@ -17,6 +17,12 @@ typedef struct
   guint idle_seconds;
 } VigilSessionLimits;
 
+/* Called synchronously as a session begins to end, while it is still
+ * open: events recorded from here are in its log. */
+typedef void (*VigilSessionsEndHook) (VigilSession *session,
+                                      const char   *reason,
+                                      gpointer      user_data);
+
 /* Shared by vigil-sessions.c and vigil-sessions-end.c. */
 struct _VigilSessions
 {
@@ -38,6 +44,9 @@ struct _VigilSessions
   GMutex              log_jobs_lock;
   GCond               log_jobs_done;
   guint               log_jobs;
+  /* VigilRisk's last word before a session ends (its ML session events). */
+  VigilSessionsEndHook end_hook;
+  gpointer            end_hook_data;
 };
 
 void           _vigil_sessions_update_active_count (VigilSessions *self);
@@ -68,5 +77,15 @@ void           _vigil_sessions_end_matching (VigilSessions           *self,
                                              const char              *device_id,
                                              const char              *reason);
 void           _vigil_sessions_shutdown    (VigilSessions            *self);
+void           _vigil_sessions_set_end_hook (VigilSessions           *self,
+                                             VigilSessionsEndHook     hook,
+                                             gpointer                 user_data);
+/* Events the engine itself writes into @session's history (its own
+ * account of what happened, such as the ML engine's answers): sequenced
+ * and committed like a client's, without a client's checks, and posted on
+ * the bus once committed. Also while the session is ending. */
+void           _vigil_sessions_record      (VigilSessions            *self,
+                                            VigilSession             *session,
+                                            GPtrArray                *events);
 
 G_END_DECLS

@@ -555,6 +555,69 @@ vigil_sessions_append_async (VigilSessions       *self,
   vigil_store_write_async (self->store, write_events, data, NULL, NULL, on_events_written, g_object_ref (task));
 }
 
+static void
+on_recorded (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  VigilSessions *self = g_task_get_source_object (task);
+  AppendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!vigil_store_write_finish (self->store, result, &error))
+    {
+      if (!g_error_matches (error, VIGIL_ERROR, VIGIL_ERROR_CLOSED))
+        g_warning ("Events of session %s could not be stored: %s", vigil_session_get_id (data->session),
+                   error->message);
+      return;
+    }
+  _vigil_session_record_events (data->session, data->events, vigil_clock_now_us (self->clock));
+  vigil_event_bus_post_events (self->bus, data->events);
+}
+
+void
+_vigil_sessions_record (VigilSessions *self,
+                        VigilSession  *session,
+                        GPtrArray     *events)
+{
+  g_autoptr(GTask) task = NULL;
+  AppendData *data;
+  gint64 now_us;
+
+  g_return_if_fail (VIGIL_IS_SESSIONS (self));
+  g_return_if_fail (events != NULL && events->len > 0);
+
+  if (self->shut_down)
+    return;
+  now_us = vigil_clock_now_us (self->clock);
+  for (guint i = 0; i < events->len; i++)
+    {
+      VigilEvent *event = g_ptr_array_index (events, i);
+
+      g_free (event->session_id);
+      event->session_id = g_strdup (vigil_session_get_id (session));
+      event->seq = _vigil_session_next_seq (session);
+      event->received_at_us = now_us;
+    }
+
+  task = g_task_new (self, NULL, NULL, NULL);
+  data = g_new0 (AppendData, 1);
+  data->session = g_object_ref (session);
+  data->events = g_ptr_array_ref (events);
+  g_task_set_task_data (task, data, (GDestroyNotify) append_data_free);
+  vigil_store_write_async (self->store, write_events, data, NULL, NULL, on_recorded, g_object_ref (task));
+}
+
+void
+_vigil_sessions_set_end_hook (VigilSessions        *self,
+                              VigilSessionsEndHook  hook,
+                              gpointer              user_data)
+{
+  self->end_hook = hook;
+  self->end_hook_data = user_data;
+}
+
 gint64
 vigil_sessions_append_finish (VigilSessions  *self,
                               GAsyncResult   *result,
