@@ -453,9 +453,19 @@ stop_window (Sim *sim)
     {
       Agent *agent = sim->agents->pdata[i];
 
-      /* Idle or waiting agents are done at once; the others close their
-       * session and stop after it. */
-      if (agent->session == NULL && !agent->done)
+      /* Idle or waiting agents are done at once, and so are sessions
+       * waiting to log in again or between guesses; the others close
+       * their session and stop after it. */
+      if (agent->session != NULL && agent->session->session_id == NULL && agent->session->busy == 0)
+        {
+          if (agent->timer != NULL)
+            {
+              g_source_destroy (agent->timer);
+              g_clear_pointer (&agent->timer, g_source_unref);
+            }
+          _vigil_sim_session_finish (agent);
+        }
+      else if (agent->session == NULL && !agent->done)
         {
           if (agent->timer != NULL)
             {
