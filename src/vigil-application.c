@@ -139,7 +139,8 @@ start_demo (VigilApplication *self)
   options.session_events = DEMO_SESSION_EVENTS;
   options.duration_s = 0;
   options.mpin_length = self->engine_options.mpin_length;
-  options.seed = (guint32) g_random_int ();
+  /* A kept data directory meets the same people again; a fresh one new. */
+  options.seed = self->demo_temp_dir != NULL ? (guint32) g_random_int () : 1;
   self->demo_sim = vigil_sim_thread_start (&options);
   g_message ("Demo: %u simulated users on %s, data in %s%s", options.users, options.url, self->data_dir,
              self->demo_temp_dir != NULL ? " (removed on exit)" : "");

@@ -463,6 +463,7 @@ stop_window (Sim *sim)
               g_source_destroy (agent->timer);
               g_clear_pointer (&agent->timer, g_source_unref);
             }
+          agent->session->cut = TRUE;
           _vigil_sim_session_finish (agent);
         }
       else if (agent->session == NULL && !agent->done)

@@ -57,6 +57,7 @@ struct _SimSession
   gboolean           resuming;       /* lifecycle: reconnecting after app_foreground */
   guint              busy;           /* this session's HTTP requests in flight */
   guint              stuffing_phase; /* stuffing / MPIN guessing: the attempts made */
+  gboolean           cut;            /* the window closed before the attack played out */
 };
 
 struct _Agent

@@ -116,6 +116,14 @@ _vigil_sim_session_finish (Agent *agent)
   if (session == NULL || session->busy > 0 || session->ws != NULL)
     return;
   stats = stats_of (agent);
+  /* An attack the window cut short is neither caught nor missed. */
+  if (session->cut && !session->detected)
+    {
+      stats->sessions--;
+      g_clear_pointer (&agent->session, _vigil_sim_session_free);
+      _vigil_sim_agent_idle (agent);
+      return;
+    }
   if (session->failed && !session->ended)
     stats->failed++;
   if (session->stepped_up)
@@ -621,6 +629,7 @@ on_stuffing_reply (Agent       *agent,
     _vigil_sim_agent_error (agent, "credential stuffing: unexpected HTTP %u", status);
   if (session->stuffing_phase >= STUFFING_ATTEMPTS || agent->sim->stopping)
     {
+      session->cut = session->stuffing_phase < STUFFING_ATTEMPTS;
       _vigil_sim_session_finish (agent);
       return;
     }
@@ -682,6 +691,7 @@ on_guess (Agent       *agent,
     _vigil_sim_agent_error (agent, "MPIN guessing: unexpected HTTP %u", status);
   if (session->stuffing_phase >= MPIN_GUESSES || agent->sim->stopping || status == 0)
     {
+      session->cut = agent->sim->stopping && status != 0;
       _vigil_sim_session_finish (agent);
       return;
     }
