@@ -177,9 +177,9 @@ format_detection (GString                     *out,
                               scenario == VIGIL_SIM_ENROLLMENT ? " [before the window]" : "");
       return;
     }
-  g_string_append_printf (out, "  %-17s %u sessions: detected %u (%.1f %%), within 60 s %u (%.1f %%)", name, runs,
-                          stats->detected, share (stats->detected, runs), stats->detected_60s,
-                          share (stats->detected_60s, runs));
+  g_string_append_printf (out, "  %-17s %u attacks: detected %u (%.1f %%), within 60 s %u (%.1f %%)", name,
+                          stats->attacked, stats->detected, share (stats->detected, stats->attacked),
+                          stats->detected_60s, share (stats->detected_60s, stats->attacked));
   if (stats->detect_s->len > 0)
     g_string_append_printf (out, ", time to detection p50 %.1f s, max %.1f s", percentile (stats->detect_s, 50),
                             percentile (stats->detect_s, 100));
@@ -262,9 +262,10 @@ add_scenario (JsonBuilder                 *builder,
   add_int (builder, "mpin_locked", s->mpin_locked);
   if (vigil_sim_scenario_is_attack (scenario))
     {
+      add_int (builder, "attacked", s->attacked);
       add_int (builder, "detected", s->detected);
       add_int (builder, "detected_within_60s", s->detected_60s);
-      add_double (builder, "detection_rate", share (s->detected, s->sessions - s->failed) / 100);
+      add_double (builder, "detection_rate", share (s->detected, s->attacked) / 100);
       add_double (builder, "time_to_detection_p50_s", percentile (s->detect_s, 50));
       add_double (builder, "time_to_detection_max_s", percentile (s->detect_s, 100));
     }

@@ -18,6 +18,7 @@ typedef struct
   guint    ended;             /* behavioral sessions the server ended (close, logout, block) */
   guint    stepped_up;        /* sessions with at least one mpin_required */
   guint    blocked;           /* sessions with session_blocked */
+  guint    attacked;          /* attack sessions whose attack began and played out */
   guint    detected;
   guint    detected_60s;      /* detected within 60 s of the attack's start */
   guint64  events_sent;

@@ -78,7 +78,7 @@ _vigil_sim_session_free (SimSession *session)
   vigil_sim_walk_clear (&session->walk);
   vigil_sim_device_clear (&session->device);
   vigil_sim_signature_free (session->actor);
-  g_queue_clear (&session->in_flight);
+  g_queue_clear_full (&session->in_flight, g_free);
   g_free (session->context_ip);
   g_free (session->access_token);
   g_free (session->session_id);
@@ -116,14 +116,10 @@ _vigil_sim_session_finish (Agent *agent)
   if (session == NULL || session->busy > 0 || session->ws != NULL)
     return;
   stats = stats_of (agent);
-  /* An attack the window cut short is neither caught nor missed. */
-  if (session->cut && !session->detected)
-    {
-      stats->sessions--;
-      g_clear_pointer (&agent->session, _vigil_sim_session_free);
-      _vigil_sim_agent_idle (agent);
-      return;
-    }
+  /* Only attacks that began count for the detection rate: not a switch
+   * the session never reached, nor a run the window's end cut short. */
+  if (session->attack_start_us != 0 && (!session->cut || session->detected))
+    stats->attacked++;
   if (session->failed && !session->ended)
     stats->failed++;
   if (session->stepped_up)
