@@ -77,7 +77,7 @@ vigil_sim_options_set_mix (VigilSimOptions  *options,
       if (s == VIGIL_SIM_N_SCENARIOS)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "unknown scenario “%s” in the mix; known: genuine, takeover, takeover-mid, bot, stuffing, "
+                       "unknown scenario '%s' in the mix; known: genuine, takeover, takeover-mid, bot, stuffing, "
                        "mpin-brute-force, device-change, lifecycle", pair[0]);
           return FALSE;
         }
@@ -85,7 +85,7 @@ vigil_sim_options_set_mix (VigilSimOptions  *options,
       if (pair[1] != NULL && (end == pair[1] || *end != '\0' || !isfinite (weight) || weight < 0))
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "the weight of “%s” must be a number ≥ 0, not “%s”", pair[0], pair[1]);
+                       "the weight of '%s' must be a number >= 0, not '%s'", pair[0], pair[1]);
           return FALSE;
         }
       mix[s] = weight;
@@ -620,7 +620,7 @@ check_url (Sim         *sim,
     return FALSE;
   if (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--url must be http:// or https://, not “%s”", url);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--url must be http:// or https://, not '%s'", url);
       return FALSE;
     }
   sim->base_url = g_strdup (url);

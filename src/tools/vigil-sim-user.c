@@ -261,16 +261,16 @@ vigil_sim_signature_describe (const VigilSimSignature *s)
   GString *out = g_string_new (NULL);
 
   g_string_append_printf (out, "%s%s habits %08x\n", s->name, s->bot ? " (bot)" : "", s->habit_seed);
-  g_string_append_printf (out, "typing hold %.2f±%.2f ms flight %.2f±%.2f ms\n", s->hold_ms, s->hold_sd,
+  g_string_append_printf (out, "typing hold %.2f+-%.2f ms flight %.2f+-%.2f ms\n", s->hold_ms, s->hold_sd,
                           s->flight_ms, s->flight_sd);
   g_string_append (out, "letters");
   for (guint i = 0; i < 26; i++)
     g_string_append_printf (out, " %.3f/%.3f", s->letter_bias[i], s->digraph_bias[i]);
-  g_string_append_printf (out, "\ntouch pressure %.3f±%.3f size %.3f±%.3f duration %.1f±%.1f ms"
-                               " offset %.1f,%.1f±%.1f px\n",
+  g_string_append_printf (out, "\ntouch pressure %.3f+-%.3f size %.3f+-%.3f duration %.1f+-%.1f ms"
+                               " offset %.1f,%.1f+-%.1f px\n",
                           s->pressure, s->pressure_sd, s->size, s->size_sd, s->tap_ms, s->tap_sd, s->tap_dx,
                           s->tap_dy, s->tap_spread);
-  g_string_append_printf (out, "swipe %.0f±%.0f px/s bow %.1f px share %.2f; scroll %.0f px at %.0f px/s\n",
+  g_string_append_printf (out, "swipe %.0f+-%.0f px/s bow %.1f px share %.2f; scroll %.0f px at %.0f px/s\n",
                           s->swipe_px_s, s->swipe_sd, s->swipe_curve, s->swipe_share, s->scroll_px,
                           s->scroll_px_s);
   g_string_append_printf (out, "pace %.2f s cv %.2f; dwell", s->gap_s, s->gap_cv);

@@ -26,7 +26,7 @@ parse_count (const char  *name,
   if (!g_ascii_string_to_unsigned (text, 10, min, max, out, NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s must be a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ", not “%s”", name,
+                   "%s must be a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ", not '%s'", name,
                    min, max, text);
       return FALSE;
     }
@@ -47,7 +47,7 @@ parse_seconds (const char  *name,
   value = g_ascii_strtod (text, &end);
   if (end == text || *end != '\0' || !isfinite (value) || value < 0 || value > 1e7)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s must be a number ≥ 0, not “%s”", name, text);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s must be a number >= 0, not '%s'", name, text);
       return FALSE;
     }
   *out = value;
@@ -198,7 +198,7 @@ main (int   argc,
     }
   if (argc > 1)
     {
-      g_printerr ("vigil-sim: unexpected argument “%s”\n(see vigil-sim --help)\n", argv[1]);
+      g_printerr ("vigil-sim: unexpected argument '%s'\n(see vigil-sim --help)\n", argv[1]);
       arguments_clear (&a);
       return 2;
     }
