@@ -390,6 +390,7 @@ test_demo_headless_is_live (void)
   g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated, &exit_info);
   g_assert_true (vigil_test_wait_for (&exit_info.done, 30000));
   g_assert_no_error (exit_info.error);
+  g_test_message ("vigil --demo said: %s", exit_info.stderr_text);
   g_assert_true (g_subprocess_get_if_exited (process));
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
   g_assert_null (strstr (exit_info.stderr_text, "CRITICAL"));

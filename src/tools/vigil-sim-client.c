@@ -15,6 +15,8 @@
 
 #define START_STAGGER_S  0.05
 #define DRAIN_DEFAULT_S  15.0
+#define CLOSE_WAIT_S     3.0
+#define SETTLE_S         0.2
 
 typedef struct
 {
@@ -603,8 +605,10 @@ on_outer_cancelled (GCancellable *cancellable,
 {
   Sim *sim = user_data;
 
-  /* May run in another thread: only wake the loop up. */
-  g_cancellable_cancel (sim->cancellable);
+  /* May run in another thread: only flag and wake the loop up. Our own
+   * cancellable is cancelled on the run's thread, where its sources are
+   * (cancelling it from another thread races with them in GLib 2.74). */
+  g_atomic_int_set (&sim->stop_requested, TRUE);
   g_main_context_wakeup (sim->context);
 }
 
@@ -633,9 +637,25 @@ check_url (Sim         *sim,
   return TRUE;
 }
 
+static gboolean
+sockets_closing (Sim *sim)
+{
+  for (guint i = 0; i < sim->agents->len; i++)
+    {
+      Agent *agent = sim->agents->pdata[i];
+
+      if (agent->session != NULL && agent->session->ws != NULL &&
+          soup_websocket_connection_get_state (agent->session->ws) != SOUP_WEBSOCKET_STATE_CLOSED)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 sim_teardown (Sim *sim)
 {
+  gint64 deadline;
+
   sim->cancelled = TRUE;
   g_cancellable_cancel (sim->cancellable);
   /* Let the cancelled requests come back before their agents go. */
@@ -652,12 +672,31 @@ sim_teardown (Sim *sim)
             soup_websocket_connection_close (agent->session->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
         }
     }
+  /* A socket left mid-close keeps its connection alive forever. */
+  deadline = g_get_monotonic_time () + CLOSE_WAIT_S * G_USEC_PER_SEC;
+  while (sockets_closing (sim) && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (sim->context, FALSE))
+      g_usleep (1000);
+  for (guint i = 0; i < sim->agents->len; i++)
+    {
+      Agent *agent = sim->agents->pdata[i];
+
+      soup_session_abort (agent->http);
+      if (agent->session != NULL && agent->session->attacker_http != NULL)
+        soup_session_abort (agent->session->attacker_http);
+    }
   if (sim->tick != NULL)
     {
       g_source_destroy (sim->tick);
       g_source_unref (sim->tick);
     }
   g_ptr_array_unref (sim->agents);
+  /* Aborted connections finish their pending I/O (each holds the context
+   * until it has): a moment's dispatching, at the end only. */
+  deadline = g_get_monotonic_time () + SETTLE_S * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (sim->context, FALSE))
+      g_usleep (1000);
   if (sim->outer_cancellable != NULL)
     g_cancellable_disconnect (sim->outer_cancellable, sim->outer_cancel_id);
   g_clear_object (&sim->cancellable);
@@ -708,10 +747,12 @@ vigil_sim_run (const VigilSimOptions  *options,
   sim.pending++;
   soup_session_send_and_read_async (probe, msg, G_PRIORITY_DEFAULT, sim.cancellable, on_map, &sim);
 
-  while (!sim.finished && !g_cancellable_is_cancelled (sim.cancellable))
+  while (!sim.finished && !g_atomic_int_get (&sim.stop_requested))
     g_main_context_iteration (sim.context, TRUE);
 
   update_progress (&sim);
+  soup_session_abort (probe);
+  g_clear_object (&probe);
   sim_teardown (&sim);
   report = sim.report;
   g_main_context_unref (sim.context);

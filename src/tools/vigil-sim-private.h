@@ -101,6 +101,7 @@ struct _Sim
   gboolean           stopping;
   gboolean           finished;
   gboolean           cancelled;
+  gint               stop_requested; /* atomic: set by the caller's cancellable, from any thread */
   GError            *fatal;
   GSource           *tick;
 };

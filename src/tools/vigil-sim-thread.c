@@ -12,6 +12,8 @@ struct _VigilSimThread
   VigilSimOptions  options;
   char            *url;
   GCancellable    *cancellable;
+  GMainContext    *owner;      /* the starter's context: it keeps running while we stop */
+  gint             done;       /* atomic */
   GThread         *thread;
 };
 
@@ -30,6 +32,8 @@ run_thread (gpointer data)
   else if (report->first_error != NULL)
     g_debug ("The simulator's first error: %s", report->first_error);
   g_main_context_pop_thread_default (context);
+  g_atomic_int_set (&self->done, TRUE);
+  g_main_context_wakeup (self->owner);
   return NULL;
 }
 
@@ -47,6 +51,7 @@ vigil_sim_thread_start (const VigilSimOptions *options)
   self->options.progress_func = NULL;
   self->options.progress_data = NULL;
   self->cancellable = g_cancellable_new ();
+  self->owner = g_main_context_ref_thread_default ();
   self->thread = g_thread_new ("vigil-sim", run_thread, self);
   return self;
 }
@@ -57,7 +62,12 @@ vigil_sim_thread_stop (VigilSimThread *self)
   if (self == NULL)
     return;
   g_cancellable_cancel (self->cancellable);
+  /* The simulator closes its sockets as it stops: a server on the owner's
+   * context must go on answering meanwhile. */
+  while (!g_atomic_int_get (&self->done))
+    g_main_context_iteration (self->owner, TRUE);
   g_thread_join (self->thread);
+  g_main_context_unref (self->owner);
   g_object_unref (self->cancellable);
   g_free (self->url);
   g_free (self);

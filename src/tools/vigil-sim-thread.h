@@ -12,7 +12,8 @@ typedef struct _VigilSimThread VigilSimThread;
 
 /* @options is copied; its progress function is not used. */
 VigilSimThread *vigil_sim_thread_start (const VigilSimOptions *options);
-/* Stops the simulation at once and joins the thread. */
+/* Stops the simulation and joins the thread; meanwhile it runs the main
+ * context that was the thread-default one at the start (call it there). */
 void            vigil_sim_thread_stop  (VigilSimThread        *thread);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VigilSimThread, vigil_sim_thread_stop)
