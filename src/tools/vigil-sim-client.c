@@ -193,9 +193,13 @@ _vigil_sim_post (Agent        *agent,
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = json_builder_get_root (body);
   g_autoptr(GBytes) bytes = NULL;
-  Request *request = g_new0 (Request, 1);
+  Request *request;
   gsize length;
   char *text;
+
+  if (sim->cancelled)
+    return;
+  request = g_new0 (Request, 1);
 
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, &length);
@@ -243,8 +247,11 @@ _vigil_sim_schedule (Agent       *agent,
                      double       seconds,
                      GSourceFunc  func)
 {
-  Timer *timer = g_new0 (Timer, 1);
+  Timer *timer;
 
+  if (agent->sim->cancelled)
+    return;
+  timer = g_new0 (Timer, 1);
   if (agent->timer != NULL)
     {
       g_source_destroy (agent->timer);
@@ -349,6 +356,8 @@ _vigil_sim_connect_socket (Agent *agent)
   g_autofree char *url = g_strdup_printf ("%s/api/v1/ws/behavior/%s?token=%s", sim->base_url, id, token);
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
 
+  if (sim->cancelled)
+    return;
   session->closing = FALSE;
   session->busy++;
   sim->pending++;
@@ -656,15 +665,23 @@ sim_teardown (Sim *sim)
 {
   gint64 deadline;
 
+  /* Nothing new starts from here on (timers, requests, sockets). */
   sim->cancelled = TRUE;
   g_cancellable_cancel (sim->cancellable);
-  /* Let the cancelled requests come back before their agents go. */
-  while (sim->pending > 0)
-    g_main_context_iteration (sim->context, TRUE);
+  if (sim->tick != NULL)
+    {
+      g_source_destroy (sim->tick);
+      g_clear_pointer (&sim->tick, g_source_unref);
+    }
   for (guint i = 0; i < sim->agents->len; i++)
     {
       Agent *agent = sim->agents->pdata[i];
 
+      if (agent->timer != NULL)
+        {
+          g_source_destroy (agent->timer);
+          g_clear_pointer (&agent->timer, g_source_unref);
+        }
       if (agent->session != NULL && agent->session->ws != NULL)
         {
           g_signal_handlers_disconnect_by_data (agent->session->ws, agent);
@@ -672,11 +689,14 @@ sim_teardown (Sim *sim)
             soup_websocket_connection_close (agent->session->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
         }
     }
-  /* A socket left mid-close keeps its connection alive forever. */
+  /* A socket left mid-close keeps its connection alive forever; a
+   * cancelled request still calls back, and its agent must be there. */
   deadline = g_get_monotonic_time () + CLOSE_WAIT_S * G_USEC_PER_SEC;
   while (sockets_closing (sim) && g_get_monotonic_time () < deadline)
     if (!g_main_context_iteration (sim->context, FALSE))
       g_usleep (1000);
+  while (sim->pending > 0)
+    g_main_context_iteration (sim->context, TRUE);
   for (guint i = 0; i < sim->agents->len; i++)
     {
       Agent *agent = sim->agents->pdata[i];
@@ -684,11 +704,6 @@ sim_teardown (Sim *sim)
       soup_session_abort (agent->http);
       if (agent->session != NULL && agent->session->attacker_http != NULL)
         soup_session_abort (agent->session->attacker_http);
-    }
-  if (sim->tick != NULL)
-    {
-      g_source_destroy (sim->tick);
-      g_source_unref (sim->tick);
     }
   g_ptr_array_unref (sim->agents);
   /* Aborted connections finish their pending I/O (each holds the context
