@@ -14,7 +14,14 @@
 #include "vigil-engine.h"
 #include "vigil-remote-analyzer.h"
 #include "vigil-server.h"
+#include "vigil-sim-thread.h"
 #include "vigil-window.h"
+
+/* The demo's population: enough for a lively console, few enough for a
+ * laptop. Each user's first session enrolls it, then attacks begin. */
+#define DEMO_USERS           12
+#define DEMO_ENROLL_SESSIONS 1
+#define DEMO_SESSION_EVENTS  30
 
 struct _VigilApplication
 {
@@ -28,6 +35,9 @@ struct _VigilApplication
 
   VigilEngine    *engine;
   VigilServer    *server;
+  gboolean        demo;
+  char           *demo_temp_dir;   /* removed on exit */
+  VigilSimThread *demo_sim;
   guint           sigint_id;
   guint           sigterm_id;
 };
@@ -43,6 +53,9 @@ static const GOptionEntry option_entries[] = {
     N_("Directory for the database and logs (default $XDG_DATA_HOME/vigil)"), N_("DIR") },
   { "ml-engine", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Also ask the remote ML engine at URL; local analysis decides while it is unavailable"), N_("URL") },
+  { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Demo: a fresh temporary data directory (unless --data-dir is given) and simulated app users, attacks included"),
+    NULL },
   { "create-admin", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Create an admin account (or promote the existing one) with the password read from standard input"),
     N_("EMAIL") },
@@ -123,6 +136,65 @@ resolve_configuration (VigilApplication *self,
     self->ml_engine_url = g_settings_get_string (self->settings, "ml-engine-url");
 }
 
+/* The simulator talks to this very server over loopback, from a thread
+ * of its own: the window's loop never waits for it. */
+static void
+start_demo (VigilApplication *self)
+{
+  VigilSimOptions options;
+
+  vigil_sim_options_init (&options);
+  options.url = vigil_server_get_url (self->server);
+  options.users = DEMO_USERS;
+  options.enroll_sessions = DEMO_ENROLL_SESSIONS;
+  options.session_events = DEMO_SESSION_EVENTS;
+  options.duration_s = 0;
+  options.mpin_length = self->engine_options.mpin_length;
+  /* A kept data directory meets the same people again; a fresh one new. */
+  options.seed = self->demo_temp_dir != NULL ? (guint32) g_random_int () : 1;
+  self->demo_sim = vigil_sim_thread_start (&options);
+  g_message ("Demo: %u simulated users on %s, data in %s%s", options.users, options.url, self->data_dir,
+             self->demo_temp_dir != NULL ? " (removed on exit)" : "");
+}
+
+static void
+remove_tree (GFile *file)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+  g_autoptr(GError) error = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children != NULL && g_file_enumerator_iterate (children, &info, NULL, NULL, NULL) && info != NULL)
+    {
+      g_autoptr(GFile) child = g_file_get_child (file, g_file_info_get_name (info));
+
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        remove_tree (child);
+      else if (!g_file_delete (child, NULL, &error))
+        {
+          g_warning ("Cannot remove %s: %s", g_file_peek_path (child), error->message);
+          g_clear_error (&error);
+        }
+    }
+  if (!g_file_delete (file, NULL, &error))
+    g_warning ("Cannot remove %s: %s", g_file_peek_path (file), error->message);
+}
+
+/* The demo's own data directory goes once the engine has let go of it. */
+static void
+remove_demo_data (VigilApplication *self)
+{
+  g_autoptr(GFile) dir = NULL;
+
+  if (self->demo_temp_dir == NULL)
+    return;
+  dir = g_file_new_for_path (self->demo_temp_dir);
+  remove_tree (dir);
+  g_clear_pointer (&self->demo_temp_dir, g_free);
+}
+
 static gboolean
 start_service (VigilApplication  *self,
                GError           **error)
@@ -150,19 +222,47 @@ start_service (VigilApplication  *self,
       g_settings_bind (self->settings, "event-flow-map", self->server, "event-flow-map-path",
                        G_SETTINGS_BIND_GET);
     }
-  return vigil_server_listen (self->server, self->listen_address, error);
+  if (!vigil_server_listen (self->server, self->listen_address, error))
+    return FALSE;
+  if (self->demo)
+    start_demo (self);
+  return TRUE;
 }
 
 /* Stop accepting first, then let the engine commit what it accepted. */
+static gboolean
+on_demo_grace_over (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The simulator's sockets close as it stops; the server must see them
+ * go while it still runs, not after (a bounded wait, at exit only). */
+static void
+stop_demo (VigilApplication *self)
+{
+  gboolean over = FALSE;
+
+  if (self->demo_sim == NULL)
+    return;
+  g_clear_pointer (&self->demo_sim, vigil_sim_thread_stop);
+  g_timeout_add (500, on_demo_grace_over, &over);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 static void
 stop_service (VigilApplication *self)
 {
+  stop_demo (self);
   if (self->server != NULL)
     vigil_server_stop (self->server);
   if (self->engine != NULL)
     vigil_engine_shutdown (self->engine);
   g_clear_object (&self->server);
   g_clear_object (&self->engine);
+  remove_demo_data (self);
 }
 
 static gboolean
@@ -219,6 +319,32 @@ run_headless (VigilApplication *self)
   return 0;
 }
 
+/* A demo starts from nothing unless told where its data is, and serves
+ * on a free port unless told one, so it never meets a real instance. */
+static gboolean
+prepare_demo (VigilApplication  *self,
+              GVariantDict      *options,
+              GError           **error)
+{
+  if (!g_variant_dict_contains (options, "data-dir"))
+    {
+      self->demo_temp_dir = g_dir_make_tmp ("vigil-demo-XXXXXX", error);
+      if (self->demo_temp_dir == NULL)
+        return FALSE;
+      g_free (self->data_dir);
+      self->data_dir = g_strdup (self->demo_temp_dir);
+      /* A throwaway signing key stays in the throwaway directory, not in
+       * the user's keyring. */
+      self->engine_options.secrets = VIGIL_SECRETS_FILE_ONLY;
+    }
+  if (!g_variant_dict_contains (options, "listen"))
+    {
+      g_free (self->listen_address);
+      self->listen_address = g_strdup ("127.0.0.1:0");
+    }
+  return TRUE;
+}
+
 static int
 vigil_application_handle_local_options (GApplication *application,
                                         GVariantDict *options)
@@ -234,6 +360,11 @@ vigil_application_handle_local_options (GApplication *application,
 
   self->settings = load_settings ();
   resolve_configuration (self, options);
+  if ((self->demo = g_variant_dict_contains (options, "demo")) && !prepare_demo (self, options, &error))
+    {
+      g_printerr ("vigil: %s\n", error->message);
+      return 1;
+    }
 
   if (g_variant_dict_contains (options, "create-admin"))
     {
