@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "vigil-live-page.h"
 #include "vigil-resources.h"
 #include "vigil-server-page.h"
 
@@ -143,6 +144,8 @@ vigil_window_constructed (GObject *object)
   g_assert (VIGIL_IS_ENGINE (self->engine));
 
   /* Page order is the order of these calls; the Server page stays last. */
+  vigil_window_add_page (self, GTK_WIDGET (vigil_live_page_new (self->engine)),
+                         "live", _("Live"), "utilities-system-monitor-symbolic");
   vigil_window_add_page (self, GTK_WIDGET (vigil_server_page_new (self->engine)),
                          "server", _("Server"), "network-server-symbolic");
 
