@@ -495,6 +495,9 @@ vigil_live_page_dispose (GObject *object)
   if (self->ticker_view != NULL)
     gtk_list_view_set_model (self->ticker_view, NULL);
 
+  /* The stack is both AdwBin's child and a template child: unparent it
+   * once, through the bin. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_LIVE_PAGE);
 
   g_clear_object (&self->ticker);
