@@ -14,7 +14,7 @@
 #define NODE_HEIGHT      52.0
 #define NODE_RADIUS      10.0
 #define DOT_RADIUS        4.0
-#define MAX_DOTS        256
+#define MAX_DOTS        128
 #define TRAVEL_US       (700 * 1000)
 #define PULSE_US        (400 * 1000)
 #define RATE_SPAN_US    (5 * G_USEC_PER_SEC)

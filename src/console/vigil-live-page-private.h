@@ -18,7 +18,7 @@ typedef enum
 
 GtkLabel       *_vigil_live_page_get_field_label (VigilLivePage      *self,
                                                   VigilLivePageField  field);
-/* The ticker's model (VigilLiveEvent, newest first) and view. */
+/* The ticker's model (VigilTickerSlot, newest first) and view. */
 GListModel     *_vigil_live_page_get_ticker      (VigilLivePage      *self);
 GtkWidget      *_vigil_live_page_get_ticker_view (VigilLivePage      *self);
 GtkWidget      *_vigil_live_page_get_pause_button (VigilLivePage     *self);

@@ -14,7 +14,7 @@
 #include "vigil-live-event.h"
 #include "vigil-live-ticker.h"
 #include "vigil-rate-window.h"
-#include "vigil-ring-model.h"
+#include "vigil-ticker-model.h"
 
 /* The Live page: the event-flow map with each session's moves, a ticker
  * of the newest events and the figures of the moment. Events come from
@@ -24,6 +24,9 @@
 
 #define TICKER_CAPACITY      500
 #define FIGURES_INTERVAL_US  (250 * 1000)
+/* Ten updates a second: as fast as anyone reads a ticker, and each update
+ * redraws every row on screen. */
+#define TICKER_INTERVAL_US   (100 * 1000)
 #define EVENTS_RATE_SPAN_US  (2 * G_USEC_PER_SEC)
 
 typedef struct
@@ -42,7 +45,7 @@ struct _VigilLivePage
   VigilFlowMap     *map;
   const char      **screen_names;    /* interned, one per screen */
   GtkWidget        *graph;
-  VigilRingModel   *ticker;
+  VigilTickerModel *ticker;
   GPtrArray        *pending;         /* VigilLiveEvent not yet in the ticker, oldest first */
   guint64           pending_dropped;
   GHashTable       *sessions;        /* id → LiveSession */
@@ -53,6 +56,7 @@ struct _VigilLivePage
   guint             tick_id;
   guint             clock_id;
   gint64            last_figures_us;
+  gint64            last_ticker_us;
   gboolean          risk_dirty;
   gboolean          paused;
   gboolean          have_events;
@@ -226,7 +230,7 @@ flush_ticker (VigilLivePage *self)
   batch = g_steal_pointer (&self->pending);
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
   self->pending_dropped = 0;
-  vigil_ring_model_push (self->ticker, batch);
+  vigil_ticker_model_push (self->ticker, batch);
 }
 
 /* Once a frame while the page is shown: everything counted since the last
@@ -239,8 +243,11 @@ tick_cb (GtkWidget     *widget,
   VigilLivePage *self = VIGIL_LIVE_PAGE (widget);
   gint64 now_us = gdk_frame_clock_get_frame_time (clock);
 
-  if (!self->paused)
-    flush_ticker (self);
+  if (!self->paused && now_us - self->last_ticker_us >= TICKER_INTERVAL_US)
+    {
+      self->last_ticker_us = now_us;
+      flush_ticker (self);
+    }
 
   if (now_us - self->last_figures_us >= FIGURES_INTERVAL_US)
     {
@@ -615,7 +622,7 @@ vigil_live_page_init (VigilLivePage *self)
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->blocked_today = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->ticker = vigil_ring_model_new (VIGIL_TYPE_LIVE_EVENT, TICKER_CAPACITY);
+  self->ticker = vigil_ticker_model_new (TICKER_CAPACITY);
   vigil_rate_window_init (&self->events_rate, EVENTS_RATE_SPAN_US);
 
   gtk_widget_init_template (GTK_WIDGET (self));
