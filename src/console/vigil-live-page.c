@@ -187,9 +187,14 @@ static void
 update_figures (VigilLivePage *self,
                 gint64         now_us)
 {
+  double per_second = vigil_rate_window_rate (&self->events_rate, now_us);
   g_autofree char *rate = NULL;
 
-  rate = g_strdup_printf ("%'.0f", vigil_rate_window_rate (&self->events_rate, now_us));
+  /* A decimal while few events come, so that a trickle does not read 0. */
+  if (per_second > 0 && per_second < 10)
+    rate = g_strdup_printf ("%.1f", per_second);
+  else
+    rate = g_strdup_printf ("%'.0f", per_second);
   set_label_if_changed (self->events_per_second_label, rate);
   update_paused_label (self);
 }
