@@ -202,7 +202,7 @@ snapshot_node (VigilFlowGraph *self,
   Node *node = &self->nodes[index];
   double cx, cy;
   GskRoundedRect outline;
-  GdkRGBA fill = *fg, border, text = *fg;
+  GdkRGBA base, fill = *fg, border, text = *fg;
   float widths[4] = { 2, 2, 2, 2 };
   double pulse = 0;
   int lw, lh;
@@ -222,7 +222,15 @@ snapshot_node (VigilFlowGraph *self,
     pulse = 1.0 - (double) (now_us - node->last_event_us) / PULSE_US;
   fill.alpha = fg->alpha * (float) (0.06 + 0.10 * pulse);
 
+  /* Opaque, so that the curves pass under the boxes. */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (GTK_WIDGET (self)),
+                                       "window_bg_color", &base))
+    base = (GdkRGBA) { 1 - fg->red, 1 - fg->green, 1 - fg->blue, 1 };
+  G_GNUC_END_IGNORE_DEPRECATIONS
+
   gtk_snapshot_push_rounded_clip (snapshot, &outline);
+  gtk_snapshot_append_color (snapshot, &base, &outline.bounds);
   gtk_snapshot_append_color (snapshot, &fill, &outline.bounds);
   gtk_snapshot_pop (snapshot);
   gtk_snapshot_append_border (snapshot, &outline, widths,
