@@ -440,7 +440,7 @@ main (int   argc,
   g_print ("# idle: the Live page shown, no events; stream: the Live page under the stream;\n"
            "# no-live: the same stream with the Server page shown instead (engine and server alone)\n"
            "# cpu: main-thread CPU time of a frame's own work (before-paint to after-paint)\n"
-           "# renderer: %s\n", g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "default");
+           "# renderer: %s\n", G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
 
   g_source_remove (probe_id);
   g_signal_handlers_disconnect_by_data (vigil_engine_get_event_bus (engine), &recorder);
