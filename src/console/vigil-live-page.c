@@ -7,6 +7,7 @@
 #include "vigil-live-page-private.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "vigil-blocked-sessions.h"
 #include "vigil-flow-graph.h"
