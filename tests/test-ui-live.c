@@ -349,6 +349,34 @@ test_pause_freezes_ticker (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (ticker), ==, 2);
 }
 
+static gboolean
+figure_is (Fixture *fixture, gconstpointer data)
+{
+  GtkLabel *label = _vigil_live_page_get_field_label (live_page (fixture), VIGIL_LIVE_PAGE_FIELD_BLOCKED_TODAY);
+
+  return g_strcmp0 (gtk_label_get_label (label), data) == 0;
+}
+
+static void
+test_blocked_today (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  VigilSessions *sessions = vigil_engine_get_sessions (fixture->api.engine);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (wait_until (fixture, figure_is, "0", 5000));
+  send_event (fixture, "ui-live-session-3", "PAGE_ENTER_HOME");
+
+  /* An analyst (or the risk engine) blocks the session: it counts once,
+   * however many times the engine reports it. */
+  g_assert_true (vigil_sessions_block (sessions, "ui-live-session-3", "test", &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_until (fixture, figure_is, "1", 5000));
+  vigil_test_api_wait_idle (&fixture->api);
+  g_assert_false (wait_until (fixture, figure_is, "2", 300));
+  g_assert_true (figure_is (fixture, "1"));
+}
+
 static void
 test_ticker_model_keeps_newest (void)
 {
@@ -420,6 +448,8 @@ main (int   argc,
               fixture_set_up, test_event_reaches_ticker_and_map, fixture_tear_down);
   g_test_add ("/ui-live/pause-freezes-ticker", Fixture, NULL,
               fixture_set_up, test_pause_freezes_ticker, fixture_tear_down);
+  g_test_add ("/ui-live/blocked-today", Fixture, NULL,
+              fixture_set_up, test_blocked_today, fixture_tear_down);
 
   return g_test_run ();
 }

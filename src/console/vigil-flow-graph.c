@@ -49,6 +49,7 @@ struct _VigilFlowGraph
   guint         dots_live;
   gboolean      dirty;
   guint         tick_id;
+  gint64        last_description_us;
   GskRenderNode *edges_node;     /* the curves, redrawn on resize or new edges */
   int           edges_width, edges_height;
 };
@@ -318,6 +319,23 @@ format_rate (double rate)
   return g_strdup_printf (_("%.1f/s"), rate);
 }
 
+static void
+update_description (VigilFlowGraph *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      if (i > 0)
+        g_string_append (text, ", ");
+      /* Translators: a screen of the event-flow map and its event rate, "cards 12.0/s" */
+      g_string_append_printf (text, _("%s %s"), vigil_flow_map_get_screen_name (self->map, i),
+                              self->nodes[i].rate_text);
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text->str, -1);
+}
+
 /* Once a frame: the rates move on, the dots travel; redraw only then. */
 static gboolean
 tick_cb (GtkWidget     *widget,
@@ -353,6 +371,13 @@ tick_cb (GtkWidget     *widget,
   if (redraw || live > 0)
     gtk_widget_queue_draw (widget);
   self->dirty = FALSE;
+
+  /* What the boxes say, for screen readers: once a second is plenty. */
+  if (now_us - self->last_description_us >= G_USEC_PER_SEC)
+    {
+      self->last_description_us = now_us;
+      update_description (self);
+    }
 
   return G_SOURCE_CONTINUE;
 }
