@@ -22,6 +22,7 @@ typedef struct
   VigilWindow             *window;
   SoupWebsocketConnection *conn;
   guint                    acks;
+  gboolean                 closed;
   guint64                  bus_events;
 } Fixture;
 
@@ -81,6 +82,19 @@ on_connected (GObject      *source,
   g_assert_no_error (error);
 }
 
+static void
+on_closed (SoupWebsocketConnection *conn,
+           gpointer                 user_data)
+{
+  ((Fixture *) user_data)->closed = TRUE;
+}
+
+static gboolean
+is_closed (Fixture *fixture, gconstpointer data)
+{
+  return fixture->closed;
+}
+
 static gboolean
 is_connected (Fixture *fixture, gconstpointer data)
 {
@@ -118,6 +132,7 @@ fixture_set_up (Fixture       *fixture,
                                         NULL, on_connected, fixture);
   g_assert_true (wait_until (fixture, is_connected, NULL, 10000));
   g_signal_connect (fixture->conn, "message", G_CALLBACK (on_message), fixture);
+  g_signal_connect (fixture->conn, "closed", G_CALLBACK (on_closed), fixture);
 }
 
 static void
@@ -126,9 +141,11 @@ fixture_tear_down (Fixture       *fixture,
 {
   VigilWindow *window = g_steal_pointer (&fixture->window);
 
-  g_signal_handlers_disconnect_by_data (fixture->conn, fixture);
+  /* The closing handshake ends before the server goes. */
   if (soup_websocket_connection_get_state (fixture->conn) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (fixture->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  g_assert_true (wait_until (fixture, is_closed, NULL, 10000));
+  g_signal_handlers_disconnect_by_data (fixture->conn, fixture);
   g_clear_object (&fixture->conn);
   vigil_test_drain_main_context ();
 
