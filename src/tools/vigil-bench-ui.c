@@ -303,23 +303,93 @@ print_figures (const char    *name,
   g_print ("\n");
 }
 
-int
-main (int   argc,
-      char *argv[])
+typedef struct
 {
-  g_autofree char *client_url = NULL;
-  double rate = 5000, duration = 10, baseline = 5;
-  int connections = 20, sessions = 200;
-  const GOptionEntry entries[] = {
-    { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &rate, "Events a second (default 5000)", "N" },
-    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Seconds of streaming (default 10)", "S" },
-    { "baseline", 'b', 0, G_OPTION_ARG_DOUBLE, &baseline, "Seconds of the idle baseline (default 5)", "S" },
-    { "connections", 'c', 0, G_OPTION_ARG_INT, &connections, "WebSocket connections (default 20)", "N" },
-    { "sessions", 's', 0, G_OPTION_ARG_INT, &sessions, "Sessions spread over them (default 200)", "N" },
-    { "client", 0, 0, G_OPTION_ARG_STRING, &client_url, "Only stream to this server (http://host:port)", "URL" },
-    { NULL }
-  };
-  g_autoptr(GOptionContext) context = g_option_context_new ("— frame times of the console under a live stream");
+  double rate, duration, baseline;
+  int    connections, sessions;
+} Params;
+
+/* Idle, then the stream on the Live page, then the same stream with the
+ * Live page hidden. */
+static gboolean
+measure_phases (Recorder      *recorder,
+                VigilWindow   *window,
+                const char    *self_path,
+                const char    *url,
+                const Params  *params,
+                Figures        figures[3],
+                char         **out_report,
+                GError       **error)
+{
+  g_autofree char *priming = NULL;
+
+  /* A short stream first, so the Live page shows its map and ticker. */
+  if (!run_client (self_path, url, 100, 1, 2, 10, &priming, error))
+    return FALSE;
+  run_for (1);
+
+  start_recording (recorder);
+  run_for (params->baseline);
+  figures[0] = stop_recording (recorder);
+
+  start_recording (recorder);
+  if (!run_client (self_path, url, params->rate, params->duration,
+                   (guint) params->connections, (guint) params->sessions, out_report, error))
+    return FALSE;
+  figures[1] = stop_recording (recorder);
+  g_clear_pointer (out_report, g_free);
+
+  /* What the engine and the server cost the main loop by themselves. */
+  adw_view_stack_set_visible_child_name (_vigil_window_get_view_stack (window), "server");
+  run_for (1);
+  start_recording (recorder);
+  if (!run_client (self_path, url, params->rate, params->duration,
+                   (guint) params->connections, (guint) params->sessions, out_report, error))
+    return FALSE;
+  figures[2] = stop_recording (recorder);
+  return TRUE;
+}
+
+static void
+print_report (const Params  *params,
+              const Figures  figures[3],
+              const char    *report,
+              VigilWindow   *window)
+{
+  g_print ("# vigil-bench-ui: the Live page at 1280×800, %g events/s for %g s over %d "
+           "WebSockets (cbsa /ws/behaviour), %d sessions walking the event-flow map\n",
+           params->rate, params->duration, params->connections, params->sessions);
+  g_print ("# client (last run): %s\n", report);
+  g_print ("%-9s %7s %9s %9s %9s %10s %11s %8s %8s %8s   %s\n", "phase", "frames", "p50 ms", "p95 ms",
+           "max ms", "stall ms", "events/s", "cpu p50", "cpu p95", "cpu max",
+           "interval ratios to idle (p50 p95 max stall)");
+  print_figures ("idle", &figures[0], NULL, params->baseline);
+  print_figures ("stream", &figures[1], &figures[0], params->duration);
+  print_figures ("no-live", &figures[2], &figures[0], params->duration);
+  g_print ("# idle: the Live page shown, no events; stream: the Live page under the stream;\n"
+           "# no-live: the same stream with the Server page shown instead (engine and server alone)\n"
+           "# cpu: main-thread CPU time of a frame's own work (before-paint to after-paint)\n"
+           "# renderer: %s\n", G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
+}
+
+static void
+watch_window (Recorder    *recorder,
+              VigilWindow *window)
+{
+  GdkFrameClock *clock;
+
+  /* Both keep running through every phase, so that each phase measures
+   * the same way: the frame clock never idles. */
+  gtk_widget_add_tick_callback (GTK_WIDGET (window), frame_cb, recorder, NULL);
+  gtk_widget_realize (GTK_WIDGET (window));
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb), recorder);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), recorder);
+}
+
+static int
+run_bench (const Params *params)
+{
   g_autoptr(GError) error = NULL;
   g_autofree char *self_path = NULL;
   g_autofree char *dir = NULL;
@@ -328,49 +398,24 @@ main (int   argc,
   g_autoptr(VigilServer) server = NULL;
   Recorder recorder = { 0 };
   VigilWindow *window;
-  Figures idle, load, server_page;
+  Figures figures[3];
   guint probe_id;
-
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return 2;
-    }
-  if (rate <= 0 || duration <= 0 || baseline <= 0 || connections <= 0 || sessions <= 0)
-    {
-      g_printerr ("Rates, durations and counts must be positive\n");
-      return 2;
-    }
-
-  if (client_url != NULL)
-    return client_main (client_url, rate, duration, (guint) connections, (guint) sessions);
-
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP No display (run under xvfb-run)\n");
-      return 77;
-    }
-  adw_init ();
+  gboolean ok;
 
   self_path = g_file_read_link ("/proc/self/exe", &error);
-  dir = g_dir_make_tmp ("vigil-bench-ui-XXXXXX", &error);
-  if (self_path == NULL || dir == NULL)
+  if (self_path != NULL)
+    dir = g_dir_make_tmp ("vigil-bench-ui-XXXXXX", &error);
+  if (dir != NULL)
+    engine = vigil_engine_new (dir, VIGIL_STORE_SYNC_NORMAL, &error);
+  if (engine != NULL)
+    server = vigil_server_new (engine);
+  if (server == NULL || !vigil_server_listen (server, "127.0.0.1:0", &error))
     {
-      g_printerr ("%s\n", error->message);
-      return 1;
-    }
-
-  engine = vigil_engine_new (dir, VIGIL_STORE_SYNC_NORMAL, &error);
-  if (engine == NULL)
-    {
-      g_printerr ("Cannot start the engine: %s\n", error->message);
-      return 1;
-    }
-  server = vigil_server_new (engine);
-  if (!vigil_server_listen (server, "127.0.0.1:0", &error))
-    {
-      g_printerr ("Cannot listen: %s\n", error->message);
+      g_printerr ("Cannot start: %s\n", error ? error->message : "no server");
+      if (engine != NULL)
+        vigil_engine_shutdown (engine);
+      if (dir != NULL)
+        remove_tree (dir);
       return 1;
     }
 
@@ -380,67 +425,16 @@ main (int   argc,
 
   recorder.intervals_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   recorder.frame_cpu_us = g_array_new (FALSE, FALSE, sizeof (gint64));
-  /* Both keep running through every phase, so that each phase measures
-   * the same way: the frame clock never idles. */
-  gtk_widget_add_tick_callback (GTK_WIDGET (window), frame_cb, &recorder, NULL);
+  watch_window (&recorder, window);
   probe_id = g_timeout_add (PROBE_MS, probe_cb, &recorder);
-  gtk_widget_realize (GTK_WIDGET (window));
-  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "before-paint",
-                    G_CALLBACK (before_paint_cb), &recorder);
-  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
-                    G_CALLBACK (after_paint_cb), &recorder);
   g_signal_connect (vigil_engine_get_event_bus (engine), "events-received", G_CALLBACK (on_events), &recorder);
 
-  /* A short stream first, so the Live page shows its map and ticker. */
-  if (!run_client (self_path, vigil_server_get_url (server), 100, 1, 2, 10, &report, &error))
-    {
-      g_printerr ("Priming stream: %s\n", error->message);
-      return 1;
-    }
-  g_clear_pointer (&report, g_free);
-  run_for (1);
-
-  start_recording (&recorder);
-  run_for (baseline);
-  idle = stop_recording (&recorder);
-
-  start_recording (&recorder);
-  if (!run_client (self_path, vigil_server_get_url (server), rate, duration,
-                   (guint) connections, (guint) sessions, &report, &error))
-    {
-      g_printerr ("Stream: %s\n", error->message);
-      return 1;
-    }
-  load = stop_recording (&recorder);
-  g_clear_pointer (&report, g_free);
-
-  /* The same stream with the Live page hidden: what the engine and the
-   * server cost the main loop by themselves. */
-  adw_view_stack_set_visible_child_name (_vigil_window_get_view_stack (window), "server");
-  run_for (1);
-  start_recording (&recorder);
-  if (!run_client (self_path, vigil_server_get_url (server), rate, duration,
-                   (guint) connections, (guint) sessions, &report, &error))
-    {
-      g_printerr ("Stream: %s\n", error->message);
-      return 1;
-    }
-  server_page = stop_recording (&recorder);
-
-  g_print ("# vigil-bench-ui: the Live page at 1280×800, %g events/s for %g s over %d "
-           "WebSockets (cbsa /ws/behaviour), %d sessions walking the event-flow map\n",
-           rate, duration, connections, sessions);
-  g_print ("# client (last run): %s\n", report);
-  g_print ("%-9s %7s %9s %9s %9s %10s %11s %8s %8s %8s   %s\n", "phase", "frames", "p50 ms", "p95 ms",
-           "max ms", "stall ms", "events/s", "cpu p50", "cpu p95", "cpu max",
-           "interval ratios to idle (p50 p95 max stall)");
-  print_figures ("idle", &idle, NULL, baseline);
-  print_figures ("stream", &load, &idle, duration);
-  print_figures ("no-live", &server_page, &idle, duration);
-  g_print ("# idle: the Live page shown, no events; stream: the Live page under the stream;\n"
-           "# no-live: the same stream with the Server page shown instead (engine and server alone)\n"
-           "# cpu: main-thread CPU time of a frame's own work (before-paint to after-paint)\n"
-           "# renderer: %s\n", G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
+  ok = measure_phases (&recorder, window, self_path, vigil_server_get_url (server), params,
+                       figures, &report, &error);
+  if (ok)
+    print_report (params, figures, report, window);
+  else
+    g_printerr ("Stream: %s\n", error->message);
 
   g_source_remove (probe_id);
   g_signal_handlers_disconnect_by_data (vigil_engine_get_event_bus (engine), &recorder);
@@ -452,5 +446,50 @@ main (int   argc,
   g_array_unref (recorder.frame_cpu_us);
   remove_tree (dir);
 
-  return 0;
+  return ok ? 0 : 1;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *client_url = NULL;
+  Params params = { 5000, 10, 5, 20, 200 };
+  const GOptionEntry entries[] = {
+    { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &params.rate, "Events a second (default 5000)", "N" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &params.duration, "Seconds of streaming (default 10)", "S" },
+    { "baseline", 'b', 0, G_OPTION_ARG_DOUBLE, &params.baseline, "Seconds of the idle baseline (default 5)", "S" },
+    { "connections", 'c', 0, G_OPTION_ARG_INT, &params.connections, "WebSocket connections (default 20)", "N" },
+    { "sessions", 's', 0, G_OPTION_ARG_INT, &params.sessions, "Sessions spread over them (default 200)", "N" },
+    { "client", 0, 0, G_OPTION_ARG_STRING, &client_url, "Only stream to this server (http://host:port)", "URL" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— frame times of the console under a live stream");
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (params.rate <= 0 || params.duration <= 0 || params.baseline <= 0 ||
+      params.connections <= 0 || params.sessions <= 0)
+    {
+      g_printerr ("Rates, durations and counts must be positive\n");
+      return 2;
+    }
+
+  if (client_url != NULL)
+    return client_main (client_url, params.rate, params.duration,
+                        (guint) params.connections, (guint) params.sessions);
+
+  if (!gtk_init_check ())
+    {
+      g_print ("1..0 # SKIP No display (run under xvfb-run)\n");
+      return 77;
+    }
+  adw_init ();
+
+  return run_bench (&params);
 }
