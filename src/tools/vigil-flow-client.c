@@ -36,6 +36,7 @@ typedef struct
   gint64                        start_us;
   guint                         next_session;
   gboolean                      done;
+  gboolean                      lost;
   GError                       *error;
 } Run;
 
@@ -117,7 +118,8 @@ next_event (Run    *run,
   return g_ptr_array_index (screen->events, g_rand_int_range (run->rand, 0, (gint32) screen->events->len));
 }
 
-static void
+/* FALSE when the connection is no longer open. */
+static gboolean
 send_one (Run *run)
 {
   guint session = run->next_session++ % run->options->sessions;
@@ -125,7 +127,7 @@ send_one (Run *run)
   g_autofree char *message = NULL;
 
   if (soup_websocket_connection_get_state (conn) != SOUP_WEBSOCKET_STATE_OPEN)
-    return;
+    return FALSE;
 
   message = g_strdup_printf ("{\"session_id\":\"flow-%08x-%u\",\"user_id\":\"flow-user-%u\","
                              "\"event_type\":\"%s\",\"timestamp\":%.3f,\"data\":{\"seq\":%" G_GUINT64_FORMAT "}}",
@@ -134,6 +136,7 @@ send_one (Run *run)
                              g_get_real_time () / 1e6, run->walkers[session].seq);
   soup_websocket_connection_send_text (conn, message);
   run->result->sent++;
+  return TRUE;
 }
 
 static gboolean
@@ -144,9 +147,14 @@ pace_cb (gpointer user_data)
   guint64 due = (guint64) (MIN (elapsed, run->options->duration_s) * run->options->rate);
 
   while (run->result->sent < due)
-    send_one (run);
+    if (!send_one (run))
+      {
+        /* The server went away: stop rather than spin. */
+        run->lost = TRUE;
+        break;
+      }
 
-  if (elapsed >= run->options->duration_s)
+  if (run->lost || elapsed >= run->options->duration_s)
     {
       run->result->elapsed_s = elapsed;
       run->done = TRUE;
@@ -206,7 +214,7 @@ vigil_flow_client_run (const VigilFlowClientOptions *options,
   g_autoptr(GRand) rand = g_rand_new_with_seed (options->seed);
   g_autofree Walker *walkers = g_new0 (Walker, MAX (options->sessions, 1));
   GMainContext *context = g_main_context_get_thread_default ();
-  Run run = { options, result, screens, conns, walkers, rand, 0, 0, 0, FALSE, NULL };
+  Run run = { options, result, screens, conns, walkers, rand, 0, 0, 0, FALSE, FALSE, NULL };
 
   g_return_val_if_fail (options->connections > 0 && options->sessions > 0, FALSE);
 
@@ -261,6 +269,12 @@ vigil_flow_client_run (const VigilFlowClientOptions *options,
       g_signal_handlers_disconnect_by_data (conn, &run);
       if (soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
         soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    }
+  if (run.lost)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                   "The server closed a connection after %" G_GUINT64_FORMAT " events", result->sent);
+      return FALSE;
     }
   return TRUE;
 }
