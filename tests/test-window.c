@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "vigil-test-util.h"
+#include "vigil-server-page-private.h"
 #include "vigil-window-private.h"
 
 typedef struct
@@ -18,11 +19,21 @@ typedef struct
   VigilWindow  *window;
 } Fixture;
 
+static VigilServerPage *
+server_page (Fixture *fixture)
+{
+  AdwViewStack *stack = _vigil_window_get_view_stack (fixture->window);
+  GtkWidget *page = adw_view_stack_get_child_by_name (stack, "server");
+
+  g_assert_true (VIGIL_IS_SERVER_PAGE (page));
+  return VIGIL_SERVER_PAGE (page);
+}
+
 static const char *
 field_text (Fixture          *fixture,
-            VigilWindowField  field)
+            VigilServerPageField  field)
 {
-  GtkLabel *label = _vigil_window_get_field_label (fixture->window, field);
+  GtkLabel *label = _vigil_server_page_get_field_label (server_page (fixture), field);
 
   g_assert_true (GTK_IS_LABEL (label));
   return gtk_label_get_label (label);
@@ -39,11 +50,11 @@ on_label_notify (GObject    *object,
 /* Waits until the label of @field shows something other than @from. */
 static gboolean
 wait_for_field_change (Fixture          *fixture,
-                       VigilWindowField  field,
+                       VigilServerPageField  field,
                        const char       *from,
                        guint             timeout_ms)
 {
-  GtkLabel *label = _vigil_window_get_field_label (fixture->window, field);
+  GtkLabel *label = _vigil_server_page_get_field_label (server_page (fixture), field);
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   while (g_strcmp0 (gtk_label_get_label (label), from) == 0)
@@ -61,6 +72,18 @@ wait_for_field_change (Fixture          *fixture,
     }
 
   return TRUE;
+}
+
+static void
+show_server_page (Fixture *fixture)
+{
+  AdwViewStack *stack = _vigil_window_get_view_stack (fixture->window);
+  g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (stack);
+  guint n_pages = g_list_model_get_n_items (G_LIST_MODEL (pages));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-page",
+                                             "i", (int) n_pages));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (fixture->window));
 }
 
 static VigilWindow *
@@ -125,78 +148,80 @@ test_server_page (Fixture       *fixture,
                   gconstpointer  user_data)
 {
   AdwViewStack *stack = _vigil_window_get_view_stack (fixture->window);
-  GtkWidget *page_child = adw_view_stack_get_visible_child (stack);
+  GtkWidget *page_child;
   VigilStore *store = vigil_engine_get_store (fixture->engine);
   g_autofree char *schema_version = NULL;
 
-  /* The Server page is what the window opens on. */
+  /* The Server page is the last one; Alt+<its position> shows it. */
+  show_server_page (fixture);
+  page_child = adw_view_stack_get_visible_child (stack);
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "server");
-  g_assert_nonnull (page_child);
+  g_assert_true (page_child == GTK_WIDGET (server_page (fixture)));
   g_assert_true (gtk_widget_get_mapped (page_child));
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (
-    _vigil_window_get_field_label (fixture->window, VIGIL_WINDOW_FIELD_LISTEN_URL))));
+    _vigil_server_page_get_field_label (server_page (fixture), VIGIL_SERVER_PAGE_FIELD_LISTEN_URL))));
 
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_LISTEN_URL), ==, "http://127.0.0.1:8123/");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_STATUS), ==, "Listening");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_REQUESTS_TOTAL), ==, "0");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_REQUESTS_PER_SECOND), ==, "0.0");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_STREAM_CONNECTIONS), ==, "0");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_MONITOR_CONNECTIONS), ==, "0");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_ACTIVE_SESSIONS), ==, "0");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_LISTEN_URL), ==, "http://127.0.0.1:8123/");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_STATUS), ==, "Listening");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_REQUESTS_TOTAL), ==, "0");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_REQUESTS_PER_SECOND), ==, "0.0");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_STREAM_CONNECTIONS), ==, "0");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_MONITOR_CONNECTIONS), ==, "0");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_ACTIVE_SESSIONS), ==, "0");
 
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_DATABASE_PATH), ==,
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_DATABASE_PATH), ==,
                    vigil_engine_get_database_path (fixture->engine));
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_DATA_DIR), ==,
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_DATA_DIR), ==,
                    vigil_engine_get_data_dir (fixture->engine));
   schema_version = g_strdup_printf ("%d", vigil_store_get_schema_version (store));
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_SCHEMA_VERSION), ==, schema_version);
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_JOURNAL_MODE), ==, "WAL");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_PENDING_WRITES), ==, "0");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_SCHEMA_VERSION), ==, schema_version);
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_JOURNAL_MODE), ==, "WAL");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_PENDING_WRITES), ==, "0");
 }
 
 static void
 test_live_figures (Fixture       *fixture,
                    gconstpointer  user_data)
 {
-  g_autofree char *uptime = g_strdup (field_text (fixture, VIGIL_WINDOW_FIELD_UPTIME));
+  g_autofree char *uptime = g_strdup (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_UPTIME));
   g_autofree char *expected_rate = NULL;
 
   /* Counts follow the engine at once... */
   for (guint i = 0; i < 7; i++)
     vigil_metrics_record_request (fixture->metrics);
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_REQUESTS_TOTAL), ==, "7");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_REQUESTS_TOTAL), ==, "7");
 
   vigil_metrics_connection_opened (fixture->metrics, VIGIL_CONNECTION_STREAM);
   vigil_metrics_connection_opened (fixture->metrics, VIGIL_CONNECTION_STREAM);
   vigil_metrics_connection_opened (fixture->metrics, VIGIL_CONNECTION_MONITOR);
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_STREAM_CONNECTIONS), ==, "2");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_MONITOR_CONNECTIONS), ==, "1");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_STREAM_CONNECTIONS), ==, "2");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_MONITOR_CONNECTIONS), ==, "1");
 
   vigil_metrics_connection_closed (fixture->metrics, VIGIL_CONNECTION_STREAM);
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_STREAM_CONNECTIONS), ==, "1");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_STREAM_CONNECTIONS), ==, "1");
 
   vigil_metrics_set_active_sessions (fixture->metrics, 3);
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_ACTIVE_SESSIONS), ==, "3");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_ACTIVE_SESSIONS), ==, "3");
 
   /* ...the rate once the engine recomputes it, once a second. */
-  g_assert_true (wait_for_field_change (fixture, VIGIL_WINDOW_FIELD_REQUESTS_PER_SECOND, "0.0", 5000));
+  g_assert_true (wait_for_field_change (fixture, VIGIL_SERVER_PAGE_FIELD_REQUESTS_PER_SECOND, "0.0", 5000));
   g_assert_cmpfloat (vigil_metrics_get_requests_per_second (fixture->metrics), >, 0.0);
   expected_rate = g_strdup_printf ("%.1f", vigil_metrics_get_requests_per_second (fixture->metrics));
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_REQUESTS_PER_SECOND), ==, expected_rate);
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_REQUESTS_PER_SECOND), ==, expected_rate);
 
   /* The uptime ticks by itself. */
-  g_assert_true (wait_for_field_change (fixture, VIGIL_WINDOW_FIELD_UPTIME, uptime, 3000));
+  g_assert_true (wait_for_field_change (fixture, VIGIL_SERVER_PAGE_FIELD_UPTIME, uptime, 3000));
   g_assert_true (g_regex_match_simple ("^[0-9]+:[0-9]{2}:[0-9]{2}$",
-                                       field_text (fixture, VIGIL_WINDOW_FIELD_UPTIME), 0, 0));
+                                       field_text (fixture, VIGIL_SERVER_PAGE_FIELD_UPTIME), 0, 0));
 
   /* The server stops listening. */
   vigil_metrics_set_listen_url (fixture->metrics, NULL);
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_STATUS), ==, "Not Listening");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_LISTEN_URL), !=, "http://127.0.0.1:8123/");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_STATUS), ==, "Not Listening");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_LISTEN_URL), !=, "http://127.0.0.1:8123/");
 
   vigil_metrics_set_listen_url (fixture->metrics, "http://127.0.0.1:9000/");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_STATUS), ==, "Listening");
-  g_assert_cmpstr (field_text (fixture, VIGIL_WINDOW_FIELD_LISTEN_URL), ==, "http://127.0.0.1:9000/");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_STATUS), ==, "Listening");
+  g_assert_cmpstr (field_text (fixture, VIGIL_SERVER_PAGE_FIELD_LISTEN_URL), ==, "http://127.0.0.1:9000/");
 }
 
 typedef struct
@@ -225,7 +250,8 @@ test_copy_address (Fixture       *fixture,
   GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
   ClipboardRead read = { NULL, FALSE };
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.copy-address", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (server_page (fixture)),
+                                             "server.copy-address", NULL));
 
   gdk_clipboard_read_text_async (clipboard, NULL, on_clipboard_read, &read);
   g_assert_true (vigil_test_wait_for (&read.done, 5000));
@@ -353,10 +379,15 @@ test_keyboard_and_accessibility (Fixture       *fixture,
                                  gconstpointer  user_data)
 {
   g_autoptr(GPtrArray) controls = _vigil_window_list_controls (fixture->window);
+  g_autoptr(GPtrArray) page_controls = _vigil_server_page_list_controls (server_page (fixture));
   g_autoptr(GPtrArray) visited = g_ptr_array_new ();
   g_autoptr(GtkSelectionModel) pages =
     adw_view_stack_get_pages (_vigil_window_get_view_stack (fixture->window));
   gboolean one_page = g_list_model_get_n_items (G_LIST_MODEL (pages)) == 1;
+
+  /* The Server page's controls, with the window's own. */
+  show_server_page (fixture);
+  g_ptr_array_extend (controls, page_controls, NULL, NULL);
 
   /* Every control of the window is reached with Tab, in order... */
   for (guint i = 0; i < 40; i++)

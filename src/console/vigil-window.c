@@ -8,22 +8,21 @@
 
 #include <glib/gi18n.h>
 
+#include "vigil-live-page.h"
 #include "vigil-resources.h"
+#include "vigil-server-page.h"
 
 /* The main window: a header bar with a view switcher over an AdwViewStack
- * whose pages show the engine live. The Server page is built here; later
- * pages are children of the stack in ui/vigil-window.ui. */
+ * whose pages show the engine live. Each page is a widget of its own,
+ * added in vigil_window_constructed with vigil_window_add_page. */
 
 struct _VigilWindow
 {
   AdwApplicationWindow  parent_instance;
 
   VigilEngine          *engine;
-  VigilMetrics         *metrics;
   GSettings            *settings;
   GtkSelectionModel    *pages;
-  GCancellable         *cancellable;
-  guint                 tick_id;
 
   /* Template widgets */
   AdwViewStack         *view_stack;
@@ -31,22 +30,6 @@ struct _VigilWindow
   AdwViewSwitcherBar   *switcher_bar;
   AdwToastOverlay      *toast_overlay;
   GtkWidget            *primary_menu_button;
-  GtkWidget            *copy_url_button;
-  GtkWidget            *open_folder_button;
-  GtkLabel             *listen_url_label;
-  GtkWidget            *status_dot;
-  GtkLabel             *status_label;
-  GtkLabel             *uptime_label;
-  GtkLabel             *requests_per_second_label;
-  GtkLabel             *requests_total_label;
-  GtkLabel             *stream_connections_label;
-  GtkLabel             *monitor_connections_label;
-  GtkLabel             *active_sessions_label;
-  GtkLabel             *database_path_label;
-  GtkLabel             *data_dir_label;
-  GtkLabel             *schema_version_label;
-  GtkLabel             *journal_mode_label;
-  GtkLabel             *pending_writes_label;
 };
 
 G_DEFINE_FINAL_TYPE (VigilWindow, vigil_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -58,210 +41,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static void
-set_label_if_changed (GtkLabel   *label,
-                      const char *text)
-{
-  /* Selectable labels lose their selection on every set_text, so leave
-   * them alone when the figure has not changed. */
-  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
-    gtk_label_set_label (label, text);
-}
-
-static void
-set_label_count (GtkLabel *label,
-                 guint64   value)
-{
-  /* The ' flag groups thousands the way the user's locale does. */
-  g_autofree char *text = g_strdup_printf ("%'" G_GUINT64_FORMAT, value);
-
-  set_label_if_changed (label, text);
-}
-
-static char *
-format_uptime (gint64 seconds)
-{
-  guint64 s = (guint64) MAX (seconds, 0);
-  guint days = (guint) MIN (s / 86400, G_MAXUINT);
-  guint hours = (guint) (s % 86400 / 3600);
-  guint minutes = (guint) (s % 3600 / 60);
-  guint secs = (guint) (s % 60);
-
-  if (days > 0)
-    {
-      g_autofree char *days_text =
-        g_strdup_printf (ngettext ("%u day", "%u days", days), days);
-
-      /* Translators: "3 days, 4:05:06" — days, then hours:minutes:seconds */
-      return g_strdup_printf (_("%s, %u:%02u:%02u"), days_text, hours, minutes, secs);
-    }
-
-  return g_strdup_printf ("%u:%02u:%02u", hours, minutes, secs);
-}
-
-static void
-update_listen_url (VigilWindow *self)
-{
-  const char *url = vigil_metrics_get_listen_url (self->metrics);
-  gboolean listening = url != NULL && url[0] != '\0';
-
-  if (listening)
-    {
-      set_label_if_changed (self->listen_url_label, url);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->listen_url_label), url);
-      set_label_if_changed (self->status_label, _("Listening"));
-      gtk_widget_remove_css_class (self->status_dot, "offline");
-    }
-  else
-    {
-      set_label_if_changed (self->listen_url_label, _("Unavailable"));
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->listen_url_label), NULL);
-      set_label_if_changed (self->status_label, _("Not Listening"));
-      gtk_widget_add_css_class (self->status_dot, "offline");
-    }
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-address", listening);
-}
-
-static void
-update_requests_total (VigilWindow *self)
-{
-  set_label_count (self->requests_total_label,
-                   vigil_metrics_get_requests_total (self->metrics));
-}
-
-static void
-update_requests_per_second (VigilWindow *self)
-{
-  g_autofree char *text =
-    g_strdup_printf ("%.1f", vigil_metrics_get_requests_per_second (self->metrics));
-
-  set_label_if_changed (self->requests_per_second_label, text);
-}
-
-static void
-update_connections (VigilWindow *self)
-{
-  set_label_count (self->stream_connections_label,
-                   vigil_metrics_get_active_connections (self->metrics));
-  set_label_count (self->monitor_connections_label,
-                   vigil_metrics_get_monitor_connections (self->metrics));
-}
-
-static void
-update_active_sessions (VigilWindow *self)
-{
-  set_label_count (self->active_sessions_label,
-                   vigil_metrics_get_active_sessions (self->metrics));
-}
-
-static void
-update_clock (VigilWindow *self)
-{
-  g_autofree char *uptime =
-    format_uptime (vigil_metrics_get_uptime_seconds (self->metrics));
-  VigilStore *store = vigil_engine_get_store (self->engine);
-
-  set_label_if_changed (self->uptime_label, uptime);
-
-  /* The store has no signal for its queue; poll it with the clock. */
-  if (store != NULL)
-    set_label_count (self->pending_writes_label, vigil_store_get_pending_writes (store));
-}
-
-static gboolean
-tick_cb (gpointer user_data)
-{
-  update_clock (VIGIL_WINDOW (user_data));
-
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-update_storage (VigilWindow *self)
-{
-  VigilStore *store = vigil_engine_get_store (self->engine);
-  const char *database_path = vigil_engine_get_database_path (self->engine);
-  const char *data_dir = vigil_engine_get_data_dir (self->engine);
-
-  set_label_if_changed (self->database_path_label, database_path ? database_path : "");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->database_path_label), database_path);
-  set_label_if_changed (self->data_dir_label, data_dir ? data_dir : "");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->data_dir_label), data_dir);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-database-folder",
-                                 database_path != NULL);
-
-  if (store != NULL)
-    {
-      g_autofree char *version =
-        g_strdup_printf ("%d", vigil_store_get_schema_version (store));
-      const char *journal_mode = vigil_store_get_journal_mode (store);
-      g_autofree char *journal_upper =
-        journal_mode ? g_ascii_strup (journal_mode, -1) : NULL;
-
-      set_label_if_changed (self->schema_version_label, version);
-      set_label_if_changed (self->journal_mode_label,
-                            journal_upper ? journal_upper : _("Unknown"));
-    }
-}
-
-static void
-copy_address_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  VigilWindow *self = VIGIL_WINDOW (widget);
-  const char *url = vigil_metrics_get_listen_url (self->metrics);
-
-  if (url == NULL || url[0] == '\0')
-    return;
-
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), url);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Address copied")));
-}
-
-static void
-show_uri_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(VigilWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error))
-    return;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      self->toast_overlay == NULL)
-    return;
-
-  g_debug ("Could not open the database folder: %s", error->message);
-  adw_toast_overlay_add_toast (self->toast_overlay,
-                               adw_toast_new (_("Could not open the folder")));
-}
-
-static void
-open_database_folder_action (GtkWidget  *widget,
-                             const char *action_name,
-                             GVariant   *parameter)
-{
-  VigilWindow *self = VIGIL_WINDOW (widget);
-  const char *database_path = vigil_engine_get_database_path (self->engine);
-  g_autofree char *folder = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *uri = NULL;
-
-  if (database_path == NULL)
-    return;
-
-  folder = g_path_get_dirname (database_path);
-  file = g_file_new_for_path (folder);
-  uri = g_file_get_uri (file);
-
-  gtk_show_uri_full (GTK_WINDOW (self), uri, GDK_CURRENT_TIME,
-                     self->cancellable, show_uri_cb, g_object_ref (self));
-}
 
 static void
 update_switchers (VigilWindow *self)
@@ -278,6 +57,23 @@ update_switchers (VigilWindow *self)
     adw_view_switcher_title_set_stack (self->switcher_title, stack);
   if (adw_view_switcher_bar_get_stack (self->switcher_bar) != stack)
     adw_view_switcher_bar_set_stack (self->switcher_bar, stack);
+}
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  VigilWindow *self = VIGIL_WINDOW (widget);
+  int position = g_variant_get_int32 (parameter);
+  g_autoptr(AdwViewStackPage) page = NULL;
+
+  /* 1-based, as on the keys; a number past the last page does nothing. */
+  if (position < 1 || (guint) position > g_list_model_get_n_items (G_LIST_MODEL (self->pages)))
+    return;
+
+  page = g_list_model_get_item (G_LIST_MODEL (self->pages), (guint) position - 1);
+  adw_view_stack_set_visible_child (self->view_stack, adw_view_stack_page_get_child (page));
 }
 
 static void
@@ -347,30 +143,11 @@ vigil_window_constructed (GObject *object)
 
   g_assert (VIGIL_IS_ENGINE (self->engine));
 
-  self->metrics = g_object_ref (vigil_engine_get_metrics (self->engine));
-
-  g_signal_connect_object (self->metrics, "notify::listen-url",
-                           G_CALLBACK (update_listen_url), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->metrics, "notify::requests-total",
-                           G_CALLBACK (update_requests_total), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->metrics, "notify::requests-per-second",
-                           G_CALLBACK (update_requests_per_second), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->metrics, "notify::active-connections",
-                           G_CALLBACK (update_connections), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->metrics, "notify::monitor-connections",
-                           G_CALLBACK (update_connections), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->metrics, "notify::active-sessions",
-                           G_CALLBACK (update_active_sessions), self, G_CONNECT_SWAPPED);
-
-  update_listen_url (self);
-  update_requests_total (self);
-  update_requests_per_second (self);
-  update_connections (self);
-  update_active_sessions (self);
-  update_storage (self);
-  update_clock (self);
-
-  self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+  /* Page order is the order of these calls; the Server page stays last. */
+  vigil_window_add_page (self, GTK_WIDGET (vigil_live_page_new (self->engine)),
+                         "live", _("Live"), "utilities-system-monitor-symbolic");
+  vigil_window_add_page (self, GTK_WIDGET (vigil_server_page_new (self->engine)),
+                         "server", _("Server"), "network-server-symbolic");
 
   restore_window_state (self);
 }
@@ -382,11 +159,6 @@ vigil_window_dispose (GObject *object)
 
   save_window_state (self);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->tick_id, g_source_remove);
-
-  if (self->metrics != NULL)
-    g_signal_handlers_disconnect_by_data (self->metrics, self);
   if (self->pages != NULL)
     g_signal_handlers_disconnect_by_data (self->pages, self);
   g_clear_object (&self->pages);
@@ -394,9 +166,7 @@ vigil_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_WINDOW);
 
   g_clear_object (&self->settings);
-  g_clear_object (&self->metrics);
   g_clear_object (&self->engine);
-  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (vigil_window_parent_class)->dispose (object);
 }
@@ -473,37 +243,22 @@ vigil_window_class_init (VigilWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VigilWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, VigilWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, VigilWindow, primary_menu_button);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, copy_url_button);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, open_folder_button);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, listen_url_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, status_dot);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, status_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, uptime_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, requests_per_second_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, requests_total_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, stream_connections_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, monitor_connections_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, active_sessions_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, database_path_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, data_dir_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, schema_version_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, journal_mode_label);
-  gtk_widget_class_bind_template_child (widget_class, VigilWindow, pending_writes_label);
 
-  gtk_widget_class_install_action (widget_class, "win.copy-address", NULL,
-                                   copy_address_action);
-  gtk_widget_class_install_action (widget_class, "win.open-database-folder", NULL,
-                                   open_database_folder_action);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "i",
+                                   show_page_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
+
+  /* Alt+1 … Alt+9 go to the pages in the order the switcher shows them. */
+  for (int i = 1; i <= 9; i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0 + i, GDK_ALT_MASK,
+                                         "win.show-page", "i", i);
 }
 
 static void
 vigil_window_init (VigilWindow *self)
 {
-  self->cancellable = g_cancellable_new ();
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->pages = adw_view_stack_get_pages (self->view_stack);
@@ -564,32 +319,6 @@ vigil_window_show_about (VigilWindow *self)
   gtk_window_present (about);
 }
 
-GtkLabel *
-_vigil_window_get_field_label (VigilWindow      *self,
-                               VigilWindowField  field)
-{
-  g_return_val_if_fail (VIGIL_IS_WINDOW (self), NULL);
-
-  switch (field)
-    {
-    case VIGIL_WINDOW_FIELD_LISTEN_URL:          return self->listen_url_label;
-    case VIGIL_WINDOW_FIELD_STATUS:              return self->status_label;
-    case VIGIL_WINDOW_FIELD_UPTIME:              return self->uptime_label;
-    case VIGIL_WINDOW_FIELD_REQUESTS_PER_SECOND: return self->requests_per_second_label;
-    case VIGIL_WINDOW_FIELD_REQUESTS_TOTAL:      return self->requests_total_label;
-    case VIGIL_WINDOW_FIELD_STREAM_CONNECTIONS:  return self->stream_connections_label;
-    case VIGIL_WINDOW_FIELD_MONITOR_CONNECTIONS: return self->monitor_connections_label;
-    case VIGIL_WINDOW_FIELD_ACTIVE_SESSIONS:     return self->active_sessions_label;
-    case VIGIL_WINDOW_FIELD_DATABASE_PATH:       return self->database_path_label;
-    case VIGIL_WINDOW_FIELD_DATA_DIR:            return self->data_dir_label;
-    case VIGIL_WINDOW_FIELD_SCHEMA_VERSION:      return self->schema_version_label;
-    case VIGIL_WINDOW_FIELD_JOURNAL_MODE:        return self->journal_mode_label;
-    case VIGIL_WINDOW_FIELD_PENDING_WRITES:      return self->pending_writes_label;
-    default:
-      g_return_val_if_reached (NULL);
-    }
-}
-
 AdwViewStack *
 _vigil_window_get_view_stack (VigilWindow *self)
 {
@@ -601,7 +330,8 @@ _vigil_window_get_view_stack (VigilWindow *self)
 /**
  * _vigil_window_list_controls:
  *
- * Returns: (transfer container): the buttons the window itself adds
+ * Returns: (transfer container): the buttons the window itself adds, not
+ *   those of its pages
  */
 GPtrArray *
 _vigil_window_list_controls (VigilWindow *self)
@@ -612,8 +342,34 @@ _vigil_window_list_controls (VigilWindow *self)
 
   controls = g_ptr_array_new ();
   g_ptr_array_add (controls, self->primary_menu_button);
-  g_ptr_array_add (controls, self->copy_url_button);
-  g_ptr_array_add (controls, self->open_folder_button);
 
   return controls;
+}
+
+/**
+ * vigil_window_add_page:
+ * @self: the window
+ * @page: (transfer floating): the page's widget
+ * @name: the page's name in the view stack, such as "live"
+ * @title: the translated title the view switcher shows
+ * @icon_name: the symbolic icon the view switcher shows
+ *
+ * Appends @page to the window's view stack. Pages appear in the order they
+ * are added, and Alt+1 … Alt+9 reach them in that order.
+ */
+void
+vigil_window_add_page (VigilWindow *self,
+                       GtkWidget   *page,
+                       const char  *name,
+                       const char  *title,
+                       const char  *icon_name)
+{
+  AdwViewStackPage *stack_page;
+
+  g_return_if_fail (VIGIL_IS_WINDOW (self));
+  g_return_if_fail (GTK_IS_WIDGET (page));
+  g_return_if_fail (name != NULL && title != NULL);
+
+  stack_page = adw_view_stack_add_titled (self->view_stack, page, name, title);
+  adw_view_stack_page_set_icon_name (stack_page, icon_name);
 }

@@ -19,4 +19,11 @@ VigilEngine *vigil_window_get_engine (VigilWindow    *self);
  * app.about action calls this on its active window. */
 void         vigil_window_show_about (VigilWindow    *self);
 
+/* Appends a page to the window's view stack; see vigil-window.c. */
+void         vigil_window_add_page   (VigilWindow    *self,
+                                      GtkWidget      *page,
+                                      const char     *name,
+                                      const char     *title,
+                                      const char     *icon_name);
+
 G_END_DECLS
