@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "vigil-resources.h"
+#include "vigil-sessions-page.h"
 
 /* The main window: a header bar with a view switcher over an AdwViewStack
  * whose pages show the engine live. The Server page is built here; later
@@ -371,6 +372,10 @@ vigil_window_constructed (GObject *object)
   update_clock (self);
 
   self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+
+  adw_view_stack_page_set_icon_name (adw_view_stack_add_titled (self->view_stack, vigil_sessions_page_new (self->engine),
+                                                                "sessions", _("Sessions")),
+                                     "system-users-symbolic");
 
   restore_window_state (self);
 }
