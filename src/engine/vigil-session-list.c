@@ -24,6 +24,7 @@ struct _VigilSessionList
   GHashTable    *names;      /* user id → what people call the account */
   GHashTable    *pending;    /* id → VigilSession, changed since the last flush */
   guint          flush_id;
+  guint          interval_ms;
   gboolean       loading;
 };
 
@@ -239,8 +240,8 @@ mark_changed (VigilSessionList *self,
               VigilSession     *session)
 {
   g_hash_table_replace (self->pending, g_strdup (vigil_session_get_id (session)), g_object_ref (session));
-  if (self->flush_id == 0)
-    self->flush_id = g_timeout_add (VIGIL_SESSION_LIST_INTERVAL_MS, flush_cb, self);
+  if (self->flush_id == 0 && self->interval_ms > 0)
+    self->flush_id = g_timeout_add (self->interval_ms, flush_cb, self);
 }
 
 static void
@@ -495,6 +496,7 @@ vigil_session_list_init (VigilSessionList *self)
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->cancellable = g_cancellable_new ();
+  self->interval_ms = VIGIL_SESSION_LIST_INTERVAL_MS;
 }
 
 VigilSessionList *
@@ -541,4 +543,16 @@ vigil_session_list_lookup (VigilSessionList *self,
 {
   g_return_val_if_fail (VIGIL_IS_SESSION_LIST (self), NULL);
   return session_id ? g_hash_table_lookup (self->by_id, session_id) : NULL;
+}
+
+void
+vigil_session_list_set_interval (VigilSessionList *self,
+                                 guint             interval_ms)
+{
+  g_return_if_fail (VIGIL_IS_SESSION_LIST (self));
+
+  self->interval_ms = interval_ms;
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  if (interval_ms > 0 && g_hash_table_size (self->pending) > 0)
+    self->flush_id = g_timeout_add (interval_ms, flush_cb, self);
 }

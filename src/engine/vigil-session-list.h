@@ -37,4 +37,9 @@ VigilSessionItem *vigil_session_list_lookup      (VigilSessionList *self,
  * acts and must see the outcome at once). */
 void              vigil_session_list_flush       (VigilSessionList *self);
 
+/* How often pending changes are applied; 0: only by
+ * vigil_session_list_flush () (tests and benchmarks that count). */
+void              vigil_session_list_set_interval (VigilSessionList *self,
+                                                   guint             interval_ms);
+
 G_END_DECLS
