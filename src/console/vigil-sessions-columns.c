@@ -236,7 +236,8 @@ vigil_sessions_columns_add (GtkColumnView *view)
   const char *titles[G_N_ELEMENTS (columns)] = {
     _("User"), _("Device"), _("Started"), _("Duration"), _("Events"), _("Risk"), _("Decision"), _("State"),
   };
-  const int widths[G_N_ELEMENTS (columns)] = { 180, 120, 140, 80, 70, 120, 90, 90 };
+  /* Together they fit beside the detail pane in a 1024 px window. */
+  const int widths[G_N_ELEMENTS (columns)] = { 110, 84, 136, 72, 56, 104, 84, 76 };
 
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     {

@@ -317,7 +317,7 @@ vigil_sessions_page_constructed (GObject *object)
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
 
   self->detail = VIGIL_SESSION_DETAIL (vigil_session_detail_new (self->engine));
-  gtk_widget_set_size_request (GTK_WIDGET (self->detail), 340, -1);
+  gtk_widget_set_size_request (GTK_WIDGET (self->detail), 320, -1);
   gtk_paned_set_end_child (self->paned, GTK_WIDGET (self->detail));
 
   g_signal_connect_object (self->list, "items-changed", G_CALLBACK (update_visible), self, G_CONNECT_SWAPPED);
