@@ -62,8 +62,13 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
+  VigilSessionList *list = _vigil_sessions_page_get_session_list (fixture->page);
+
+  /* The page's model and everything it holds go with the window. */
+  g_object_add_weak_pointer (G_OBJECT (list), (gpointer *) &list);
   gtk_window_destroy (GTK_WINDOW (fixture->window));
   vigil_test_drain_main_context ();
+  WAIT_UNTIL (list == NULL);
   vigil_test_api_tear_down (&fixture->api);
 }
 

@@ -100,6 +100,37 @@ fill_decision (VigilSessionDetail  *self,
   show_placeholder (self->reasons, _("No reasons: nothing raised the risk"));
 }
 
+/* A decision's details read as people would say them; other details as
+ * they are. */
+static char *
+describe_details (const char *details)
+{
+  g_autoptr(JsonNode) node = details ? json_from_string (details, NULL) : NULL;
+  g_autoptr(GString) text = NULL;
+  JsonObject *object;
+  JsonArray *reasons;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return g_strdup (details ? details : "");
+  object = json_node_get_object (node);
+  if (!json_object_has_member (object, "risk"))
+    return g_strdup (details);
+
+  text = g_string_new (NULL);
+  /* Translators: "risk 0.80 · confidence 0.80" */
+  g_string_printf (text, _("risk %.2f · confidence %.2f"),
+                   json_object_get_double_member_with_default (object, "risk", 0),
+                   json_object_get_double_member_with_default (object, "confidence", 0));
+  reasons = json_object_has_member (object, "reasons") ? json_object_get_array_member (object, "reasons") : NULL;
+  for (guint i = 0; reasons != NULL && i < json_array_get_length (reasons); i++)
+    {
+      const char *code = json_node_get_string (json_array_get_element (reasons, i));
+
+      g_string_append_printf (text, "%s%s", i == 0 ? " · " : ", ", code ? code : "");
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 static void
 fill_security (VigilSessionDetail  *self,
                VigilSessionDetails *details)
@@ -110,7 +141,8 @@ fill_security (VigilSessionDetail  *self,
       const VigilSecurityEvent *event = g_ptr_array_index (details->security_events, i);
       g_autofree char *when = vigil_sessions_format_time (event->at_us);
       g_autofree char *title = g_strdup_printf ("%s · %s", event->kind, event->severity);
-      g_autofree char *subtitle = g_strdup_printf ("%s  %s", when, event->details ? event->details : "");
+      g_autofree char *what = describe_details (event->details);
+      g_autofree char *subtitle = g_strdup_printf ("%s  %s", when, what);
 
       add_row (self->security, title, subtitle);
     }

@@ -237,7 +237,7 @@ vigil_sessions_columns_add (GtkColumnView *view)
     _("User"), _("Device"), _("Started"), _("Duration"), _("Events"), _("Risk"), _("Decision"), _("State"),
   };
   /* Together they fit beside the detail pane in a 1024 px window. */
-  const int widths[G_N_ELEMENTS (columns)] = { 110, 84, 136, 72, 56, 104, 84, 76 };
+  const int widths[G_N_ELEMENTS (columns)] = { 100, 96, 104, 72, 56, 96, 84, 90 };
 
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     {

@@ -13,10 +13,15 @@ vigil_sessions_format_time (gint64 at_us)
   g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (at_us / G_USEC_PER_SEC);
   g_autoptr(GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
 
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
   if (local == NULL)
     return g_strdup ("—");
-  /* Translators: a session's start, see strftime(3) */
-  return g_date_time_format (local, _("%b %e, %H:%M:%S"));
+  if (g_date_time_get_year (local) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (local) == g_date_time_get_day_of_year (now))
+    return g_date_time_format (local, "%H:%M:%S");
+  /* Translators: a time on another day than today, see strftime(3) */
+  return g_date_time_format (local, _("%b %e, %H:%M"));
 }
 
 char *
@@ -51,7 +56,8 @@ vigil_sessions_format_state (const char *state)
   if (g_str_equal (state, "active"))
     return _("Active");
   if (g_str_equal (state, "monitor"))
-    return _("Monitored");
+    /* Translators: a session's state: watched, MPIN asked again */
+    return C_("session state", "Monitor");
   if (g_str_equal (state, "blocked"))
     return _("Blocked");
   if (g_str_equal (state, "ended"))

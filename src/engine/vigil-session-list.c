@@ -194,6 +194,9 @@ apply_session (VigilSessionList *self,
   };
   VigilSessionItem *item = g_hash_table_lookup (self->by_id, id);
 
+  /* The risk engine forgets an ended session: keep its last decision. */
+  if (data.decision == NULL && item != NULL)
+    data.decision = vigil_session_item_get_decision (item);
   if (item != NULL)
     _vigil_session_item_update (item, &data);
   else
