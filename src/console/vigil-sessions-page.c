@@ -111,6 +111,26 @@ update_visible (VigilSessionsPage *self)
   gtk_label_set_label (self->count_label, count);
 }
 
+/* New sessions arrive on top: an analyst watching the top keeps seeing
+ * it, instead of the view holding on to the row that was first. */
+static void
+on_shown_changed (VigilSessionsPage *self,
+                  guint              position,
+                  guint              removed,
+                  guint              added)
+{
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
+  GtkWidget *child;
+
+  update_visible (self);
+  if (position != 0 || added == 0 || adjustment == NULL || gtk_adjustment_get_value (adjustment) > 0)
+    return;
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      gtk_widget_activate_action (child, "list.scroll-to-item", "u", 0);
+}
+
 static void
 on_filter_changed (VigilSessionsPage *self)
 {
@@ -321,7 +341,7 @@ vigil_sessions_page_constructed (GObject *object)
   gtk_paned_set_end_child (self->paned, GTK_WIDGET (self->detail));
 
   g_signal_connect_object (self->list, "items-changed", G_CALLBACK (update_visible), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->sorted, "items-changed", G_CALLBACK (update_visible), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sorted, "items-changed", G_CALLBACK (on_shown_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (on_selection_changed), self,
                            G_CONNECT_SWAPPED);
   update_visible (self);
