@@ -339,7 +339,11 @@ test_stream_filter_block (Fixture       *fixture,
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, VIGIL_ACTION_DIALOG_APPLY));
   gtk_editable_set_text (vigil_action_dialog_get_entry (dialog), "Analyst: credential stuffing from this device");
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, VIGIL_ACTION_DIALOG_APPLY));
-  adw_message_dialog_response (dialog, VIGIL_ACTION_DIALOG_APPLY);
+  /* Enter in the reason applies, as the button would, and closes. */
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  g_signal_emit_by_name (vigil_action_dialog_get_entry (dialog), "activate");
+  g_assert_null (_vigil_sessions_page_get_dialog (fixture->page));
+  WAIT_UNTIL (dialog == NULL);
 
   push = client_next (risky_client);
   g_assert_cmpstr (json_object_get_string_member (push, "type"), ==, "session_blocked");

@@ -20,8 +20,12 @@ static void
 on_reason_activate (GtkEntry         *entry,
                     AdwMessageDialog *dialog)
 {
-  if (adw_message_dialog_get_response_enabled (dialog, VIGIL_ACTION_DIALOG_APPLY))
-    adw_message_dialog_response (dialog, VIGIL_ACTION_DIALOG_APPLY);
+  if (!adw_message_dialog_get_response_enabled (dialog, VIGIL_ACTION_DIALOG_APPLY))
+    return;
+  /* Unlike a click on the button, emitting the response leaves the
+   * dialog open. */
+  adw_message_dialog_response (dialog, VIGIL_ACTION_DIALOG_APPLY);
+  gtk_window_close (GTK_WINDOW (dialog));
 }
 
 AdwMessageDialog *
