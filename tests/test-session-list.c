@@ -248,6 +248,14 @@ on_loading (GObject    *object,
   *loaded = !vigil_session_list_get_loading (VIGIL_SESSION_LIST (object));
 }
 
+#define WAIT_LOADED(list)                                                            \
+  G_STMT_START {                                                                     \
+    gboolean loaded_ = !vigil_session_list_get_loading (list);                       \
+    gulong handler_ = g_signal_connect (list, "notify::loading", G_CALLBACK (on_loading), &loaded_); \
+    g_assert_true (vigil_test_wait_for (&loaded_, 10000));                           \
+    g_signal_handler_disconnect (list, handler_);                                    \
+  } G_STMT_END
+
 static void
 test_ended (Fixture       *fixture,
             gconstpointer  data)
@@ -295,6 +303,50 @@ test_ended (Fixture       *fixture,
   g_assert_cmpuint (vigil_session_item_get_events (item), ==, 3);
   g_assert_cmpint (vigil_session_item_get_duration (item), ==, 90);
   g_assert_false (vigil_session_item_get_live (item));
+}
+
+static void
+end_session (Fixture      *fixture,
+             VigilSession *session)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  Wait wait = { 0 };
+
+  vigil_sessions_end_async (fixture->sessions, vigil_session_get_id (session), "logout", NULL, NULL, on_done, &wait);
+  result = wait_result (&wait);
+  path = vigil_sessions_end_finish (fixture->sessions, result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_trim (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(VigilSessionList) list = vigil_session_list_new (fixture->engine, 1);
+  g_autoptr(VigilSession) old = NULL;
+  g_autoptr(VigilSession) newer = NULL;
+  g_autoptr(VigilSession) open = NULL;
+
+  vigil_session_list_set_interval (list, 0);
+  WAIT_LOADED (list);
+  old = start_session (fixture, "device-1");
+  vigil_clock_advance (fixture->clock, G_USEC_PER_SEC);
+  newer = start_session (fixture, "device-2");
+  vigil_clock_advance (fixture->clock, G_USEC_PER_SEC);
+  open = start_session (fixture, "device-3");
+  settle (fixture, list);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 3);
+
+  /* One ended session is kept (the newest); open ones always are. */
+  end_session (fixture, old);
+  end_session (fixture, newer);
+  settle (fixture, list);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
+  g_assert_nonnull (vigil_session_list_lookup (list, vigil_session_get_id (open)));
+  g_assert_nonnull (vigil_session_list_lookup (list, vigil_session_get_id (newer)));
+  g_assert_null (vigil_session_list_lookup (list, vigil_session_get_id (old)));
 }
 
 static gboolean
@@ -477,6 +529,7 @@ main (int   argc,
   ADD ("/session-list/coalesced", test_coalesced);
   ADD ("/session-list/ordering", test_ordering);
   ADD ("/session-list/ended", test_ended);
+  ADD ("/session-list/trim", test_trim);
   ADD ("/session-actions/block-require-mpin", test_actions);
   ADD ("/session-actions/allow-and-details", test_allow_and_details);
   ADD ("/session-details/unknown", test_details_unknown);

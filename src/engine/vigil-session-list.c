@@ -25,6 +25,7 @@ struct _VigilSessionList
   GHashTable    *pending;    /* id → VigilSession, changed since the last flush */
   guint          flush_id;
   guint          interval_ms;
+  guint          keep_ended;
   gboolean       loading;
 };
 
@@ -203,6 +204,30 @@ apply_session (VigilSessionList *self,
     g_ptr_array_add (added, _vigil_session_item_new (id, &data));
 }
 
+/* A console open for days must not keep every session that ever ended:
+ * the oldest ended ones beyond the limit leave (the store keeps them). */
+static void
+trim_ended (VigilSessionList *self)
+{
+  guint ended = 0;
+
+  for (guint i = 0; i < self->items->len; i++)
+    if (vigil_session_item_get_ended (g_ptr_array_index (self->items, i)) > 0)
+      ended++;
+
+  for (guint i = self->items->len; i > 0 && ended > self->keep_ended; i--)
+    {
+      VigilSessionItem *item = g_ptr_array_index (self->items, i - 1);
+
+      if (vigil_session_item_get_ended (item) == 0)
+        continue;
+      g_hash_table_remove (self->by_id, vigil_session_item_get_id (item));
+      g_ptr_array_remove_index (self->items, i - 1);
+      g_list_model_items_changed (G_LIST_MODEL (self), i - 1, 1, 0);
+      ended--;
+    }
+}
+
 void
 vigil_session_list_flush (VigilSessionList *self)
 {
@@ -226,6 +251,7 @@ vigil_session_list_flush (VigilSessionList *self)
   while (g_hash_table_iter_next (&iter, NULL, &session))
     apply_session (self, session, added);
   insert_items (self, added);
+  trim_ended (self);
 }
 
 static gboolean
@@ -410,6 +436,7 @@ on_ended_loaded (GObject      *source,
       g_ptr_array_add (added, _vigil_session_item_new (row->id, &data));
     }
   insert_items (self, added);
+  trim_ended (self);
 
   self->loading = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
@@ -525,6 +552,7 @@ vigil_session_list_new (VigilEngine *engine,
     mark_changed (self, g_ptr_array_index (open, i));
   vigil_session_list_flush (self);
 
+  self->keep_ended = max_ended > 0 ? max_ended : VIGIL_SESSION_LIST_DEFAULT_ENDED;
   if (max_ended > 0)
     {
       self->loading = TRUE;

@@ -26,7 +26,9 @@ G_DECLARE_FINAL_TYPE (VigilSessionList, vigil_session_list, VIGIL, SESSION_LIST,
 #define VIGIL_SESSION_LIST_DEFAULT_ENDED 1000
 
 /* @max_ended: how many recent ended sessions to load from the store (0:
- * none). "loading" is TRUE until they are in. */
+ * none) and to keep listed (0: VIGIL_SESSION_LIST_DEFAULT_ENDED); the
+ * oldest ended ones beyond it leave the list. "loading" is TRUE until
+ * the stored ones are in. */
 VigilSessionList *vigil_session_list_new         (VigilEngine      *engine,
                                                   guint             max_ended);
 gboolean          vigil_session_list_get_loading (VigilSessionList *self);
