@@ -19,9 +19,6 @@ VigilSessionDetail *_vigil_sessions_page_get_detail       (VigilSessionsPage *se
 const char         *_vigil_sessions_page_get_visible_state (VigilSessionsPage *self);
 /* The reason dialog an action opened, or NULL. */
 AdwMessageDialog   *_vigil_sessions_page_get_dialog       (VigilSessionsPage *self);
-/* Selects the row of @session_id; FALSE when it is not shown. */
-gboolean            _vigil_sessions_page_select           (VigilSessionsPage *self,
-                                                           const char        *session_id);
 /* Actions under way (sent to the engine, not yet answered). */
 guint               _vigil_sessions_page_get_running      (VigilSessionsPage *self);
 

@@ -509,25 +509,6 @@ _vigil_sessions_page_get_dialog (VigilSessionsPage *self)
   return self->dialog;
 }
 
-gboolean
-_vigil_sessions_page_select (VigilSessionsPage *self,
-                             const char        *session_id)
-{
-  GListModel *shown = G_LIST_MODEL (self->sorted);
-
-  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
-    {
-      g_autoptr(VigilSessionItem) item = g_list_model_get_item (shown, i);
-
-      if (g_strcmp0 (vigil_session_item_get_id (item), session_id) == 0)
-        {
-          gtk_single_selection_set_selected (self->selection, i);
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
 guint
 _vigil_sessions_page_get_running (VigilSessionsPage *self)
 {
