@@ -11,6 +11,7 @@
 #include "vigil-live-page.h"
 #include "vigil-resources.h"
 #include "vigil-server-page.h"
+#include "vigil-sessions-page.h"
 
 /* The main window: a header bar with a view switcher over an AdwViewStack
  * whose pages show the engine live. Each page is a widget of its own,
@@ -146,6 +147,8 @@ vigil_window_constructed (GObject *object)
   /* Page order is the order of these calls; the Server page stays last. */
   vigil_window_add_page (self, GTK_WIDGET (vigil_live_page_new (self->engine)),
                          "live", _("Live"), "utilities-system-monitor-symbolic");
+  vigil_window_add_page (self, GTK_WIDGET (vigil_sessions_page_new (self->engine)),
+                         "sessions", _("Sessions"), "view-list-symbolic");
   vigil_window_add_page (self, GTK_WIDGET (vigil_server_page_new (self->engine)),
                          "server", _("Server"), "network-server-symbolic");
 
