@@ -8,7 +8,11 @@
 
 #include <glib/gi18n.h>
 
+#include "vigil-audit-page.h"
+#include "vigil-decision-notifier.h"
+#include "vigil-preferences-window.h"
 #include "vigil-resources.h"
+#include "vigil-users-page.h"
 
 /* The main window: a header bar with a view switcher over an AdwViewStack
  * whose pages show the engine live. The Server page is built here; later
@@ -24,6 +28,8 @@ struct _VigilWindow
   GtkSelectionModel    *pages;
   GCancellable         *cancellable;
   guint                 tick_id;
+  VigilDecisionNotifier *notifier;
+  VigilPreferencesWindow *preferences;   /* weak */
 
   /* Template widgets */
   AdwViewStack         *view_stack;
@@ -264,6 +270,21 @@ open_database_folder_action (GtkWidget  *widget,
 }
 
 static void
+preferences_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  VigilWindow *self = VIGIL_WINDOW (widget);
+
+  if (self->settings == NULL)
+    return;
+  if (self->preferences == NULL)
+    g_set_weak_pointer (&self->preferences,
+                        vigil_preferences_window_new (GTK_WINDOW (self), self->engine, self->settings));
+  gtk_window_present (GTK_WINDOW (self->preferences));
+}
+
+static void
 update_switchers (VigilWindow *self)
 {
   AdwViewStack *stack = NULL;
@@ -373,6 +394,11 @@ vigil_window_constructed (GObject *object)
   self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
 
   restore_window_state (self);
+
+  adw_view_stack_page_set_icon_name (adw_view_stack_add_titled (self->view_stack, vigil_users_page_new (self->engine), "users", _("Users")), "system-users-symbolic");
+  adw_view_stack_page_set_icon_name (adw_view_stack_add_titled (self->view_stack, vigil_audit_page_new (self->engine), "audit", _("Audit")), "document-open-recent-symbolic");
+  self->notifier = vigil_decision_notifier_new (GTK_WINDOW (self), self->toast_overlay, self->engine);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preferences", self->settings != NULL);
 }
 
 static void
@@ -393,6 +419,8 @@ vigil_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_WINDOW);
 
+  g_clear_object (&self->notifier);
+  g_clear_weak_pointer (&self->preferences);
   g_clear_object (&self->settings);
   g_clear_object (&self->metrics);
   g_clear_object (&self->engine);
@@ -497,6 +525,9 @@ vigil_window_class_init (VigilWindowClass *klass)
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
 }
 
 static void
@@ -616,4 +647,21 @@ _vigil_window_list_controls (VigilWindow *self)
   g_ptr_array_add (controls, self->open_folder_button);
 
   return controls;
+}
+
+VigilDecisionNotifier *
+_vigil_window_get_notifier (VigilWindow *self)
+{
+  g_return_val_if_fail (VIGIL_IS_WINDOW (self), NULL);
+
+  return self->notifier;
+}
+
+/* The preferences window opened last, or NULL. */
+VigilPreferencesWindow *
+_vigil_window_get_preferences (VigilWindow *self)
+{
+  g_return_val_if_fail (VIGIL_IS_WINDOW (self), NULL);
+
+  return self->preferences;
 }

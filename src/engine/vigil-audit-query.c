@@ -369,6 +369,25 @@ vigil_audit_list_after (VigilStore  *store,
   return g_steal_pointer (&rows);
 }
 
+gint64
+vigil_audit_get_last_id (VigilStore  *store,
+                         GError     **error)
+{
+  gint64 id = 0;
+
+  g_return_val_if_fail (VIGIL_IS_STORE (store), -1);
+
+  if (vigil_store_is_closed (store))
+    {
+      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_CLOSED, "The store is closed");
+      return -1;
+    }
+  if (!vigil_db_query_int (vigil_store_get_reader (store),
+                           "SELECT COALESCE (MAX (id), 0) FROM audit_log", &id, error))
+    return -1;
+  return id;
+}
+
 /* Export */
 
 typedef struct

@@ -52,6 +52,10 @@ GPtrArray *vigil_audit_list_after    (VigilStore              *store,
                                       guint                    limit,
                                       GError                 **error);
 
+/* The id of the newest entry, 0 when the log is empty (main context). */
+gint64     vigil_audit_get_last_id   (VigilStore              *store,
+                                      GError                 **error);
+
 typedef enum
 {
   VIGIL_AUDIT_EXPORT_CSV,

@@ -10,6 +10,7 @@
 #include "vigil-metrics.h"
 #include "vigil-profiles.h"
 #include "vigil-risk.h"
+#include "vigil-risk-thresholds.h"
 #include "vigil-secrets.h"
 #include "vigil-sessions.h"
 #include "vigil-store.h"
@@ -40,6 +41,7 @@ typedef struct
   guint               max_batch_events;       /* default 1,000 */
   guint               session_buffer_events;  /* live buffer; default 1,000 */
   guint               session_idle_seconds;   /* default 3,600 */
+  VigilRiskThresholds risk_thresholds;        /* default the VIGIL_RISK_* constants */
 } VigilEngineOptions;
 
 void          vigil_engine_options_init      (VigilEngineOptions        *options);

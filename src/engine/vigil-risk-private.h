@@ -5,6 +5,7 @@
 #include "vigil-event-bus.h"
 #include "vigil-profiles.h"
 #include "vigil-risk.h"
+#include "vigil-risk-thresholds.h"
 #include "vigil-sessions.h"
 #include "vigil-store.h"
 
@@ -32,8 +33,14 @@ struct _VigilRisk
   gulong         session_id;
 
   GHashTable    *states;          /* session id → RiskState */
+  VigilRiskThresholds thresholds;
   guint64        events_analyzed;
 };
+
+/* vigil-risk-thresholds.c: re-decides @decision with the configured
+ * thresholds. */
+void               _vigil_risk_apply_thresholds (VigilRisk         *self,
+                                                 VigilRiskDecision *decision);
 
 /* VIGIL_ERROR_CLOSED once the engine has shut down. */
 gboolean           _vigil_risk_check_open    (VigilRisk     *self,

@@ -127,16 +127,23 @@ vigil_risk_dispose (GObject *object)
   G_OBJECT_CLASS (vigil_risk_parent_class)->dispose (object);
 }
 
+static guint decision_made_signal;
+
 static void
 vigil_risk_class_init (VigilRiskClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = vigil_risk_dispose;
+
+  decision_made_signal =
+    g_signal_new ("decision-made", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, VIGIL_TYPE_RISK_DECISION);
 }
 
 static void
 vigil_risk_init (VigilRisk *self)
 {
   self->states = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) _vigil_risk_state_free);
+  vigil_risk_thresholds_init_default (&self->thresholds);
 }
 
 /* Storing decisions */
@@ -329,6 +336,8 @@ decide (VigilRisk           *self,
   gboolean changed = decision->decision != previous;
   VigilSession *session;
 
+  _vigil_risk_apply_thresholds (self, decision);
+  changed = decision->decision != previous;
   g_clear_pointer (&state->last, vigil_risk_decision_free);
   state->last = decision;
 
@@ -352,6 +361,8 @@ decide (VigilRisk           *self,
     }
   if (changed)
     execute (self, state, decision);
+  if (changed || always)
+    g_signal_emit (self, decision_made_signal, 0, decision);
   return decision;
 }
 
