@@ -24,6 +24,7 @@ struct _VigilAuditPage
   GtkWidget         parent_instance;
 
   VigilEngine      *engine;
+  VigilStore       *store;          /* until finalize: callbacks finish with it */
   GListStore       *rows;
   GCancellable     *cancellable;
   GCancellable     *query_cancellable;
@@ -180,7 +181,7 @@ on_query_done (GObject      *source,
 {
   g_autoptr(VigilAuditPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = vigil_audit_query_finish (VIGIL_STORE (source), result, &error);
+  g_autoptr(GPtrArray) rows = vigil_audit_query_finish (self->store, result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -278,7 +279,7 @@ on_verified (GObject      *source,
   g_autoptr(VigilAuditPage) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(VigilAuditVerification) verification =
-    vigil_audit_verify_finish (VIGIL_STORE (source), result, &error);
+    vigil_audit_verify_finish (self->store, result, &error);
   g_autofree char *text = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -349,7 +350,7 @@ on_exported (GObject      *source,
 {
   g_autoptr(VigilAuditPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  gint64 rows = vigil_audit_export_finish (VIGIL_STORE (source), result, &error);
+  gint64 rows = vigil_audit_export_finish (self->store, result, &error);
   g_autofree char *text = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -456,6 +457,9 @@ vigil_audit_page_dispose (GObject *object)
   g_cancellable_cancel (self->query_cancellable);
   g_clear_handle_id (&self->follow_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_AUDIT_PAGE);
+  /* The template's root box has no id, so dispose_template leaves it. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
   g_clear_object (&self->rows);
   g_clear_object (&self->engine);
   g_clear_object (&self->cancellable);
@@ -466,12 +470,21 @@ vigil_audit_page_dispose (GObject *object)
 }
 
 static void
+vigil_audit_page_finalize (GObject *object)
+{
+  g_clear_object (&VIGIL_AUDIT_PAGE (object)->store);
+
+  G_OBJECT_CLASS (vigil_audit_page_parent_class)->finalize (object);
+}
+
+static void
 vigil_audit_page_class_init (VigilAuditPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = vigil_audit_page_dispose;
+  object_class->finalize = vigil_audit_page_finalize;
   widget_class->map = vigil_audit_page_map;
   widget_class->unmap = vigil_audit_page_unmap;
 
@@ -521,6 +534,7 @@ vigil_audit_page_new (VigilEngine *engine)
 
   self = g_object_new (VIGIL_TYPE_AUDIT_PAGE, NULL);
   self->engine = g_object_ref (engine);
+  self->store = g_object_ref (vigil_engine_get_store (engine));
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->rows)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
   g_object_unref (selection);

@@ -300,7 +300,7 @@ on_refreshed (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *keep = NULL;
 
-  if (!vigil_user_directory_refresh_finish (VIGIL_USER_DIRECTORY (source), result, &error))
+  if (!vigil_user_directory_refresh_finish (self->directory, result, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("Could not read the accounts: %s", error->message);
@@ -580,14 +580,25 @@ vigil_users_page_dispose (GObject *object)
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_USERS_PAGE);
+  /* The template's root box has no id, so dispose_template leaves it. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
   g_clear_object (&self->selection);
   g_clear_object (&self->filter);
-  g_clear_object (&self->directory);
   g_clear_object (&self->engine);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->selected_id, g_free);
 
   G_OBJECT_CLASS (vigil_users_page_parent_class)->dispose (object);
+}
+
+/* The directory outlives dispose: a refresh in flight finishes into it. */
+static void
+vigil_users_page_finalize (GObject *object)
+{
+  g_clear_object (&VIGIL_USERS_PAGE (object)->directory);
+
+  G_OBJECT_CLASS (vigil_users_page_parent_class)->finalize (object);
 }
 
 static void
@@ -597,6 +608,7 @@ vigil_users_page_class_init (VigilUsersPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = vigil_users_page_dispose;
+  object_class->finalize = vigil_users_page_finalize;
   widget_class->map = vigil_users_page_map;
   widget_class->unmap = vigil_users_page_unmap;
 

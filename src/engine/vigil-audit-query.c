@@ -267,6 +267,7 @@ collect_row (VigilAuditEntry  *entry,
 
 typedef struct
 {
+  VigilDb                *db;
   VigilAuditFilter       *filter;
   guint                   limit;
   GFile                  *file;
@@ -276,6 +277,7 @@ typedef struct
 static void
 query_data_free (QueryData *data)
 {
+  g_clear_pointer (&data->db, vigil_db_free);
   vigil_audit_filter_free (data->filter);
   g_clear_object (&data->file);
   g_free (data);
@@ -288,18 +290,40 @@ query_thread (GTask        *task,
               GCancellable *cancellable)
 {
   QueryData *data = task_data;
-  g_autoptr(VigilDb) db = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
 
-  db = vigil_store_open_reader (VIGIL_STORE (source_object), &error);
-  if (db == NULL ||
-      !scan (db, data->filter, TRUE, data->limit, cancellable, collect_row, rows, &error))
+  if (!scan (data->db, data->filter, TRUE, data->limit, cancellable, collect_row, rows, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   g_task_return_pointer (task, g_steal_pointer (&rows), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* No source object and no store reference in the task: the worker may
+ * drop the task's last reference, and must not finalize the store there.
+ * The connection is opened here, on the caller's thread. */
+static GTask *
+query_task_new (VigilStore          *store,
+                QueryData           *data,
+                gpointer             source_tag,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, data, (GDestroyNotify) query_data_free);
+  data->db = vigil_store_open_reader (store, &error);
+  if (data->db == NULL)
+    {
+      g_task_return_error (task, error);
+      g_clear_object (&task);
+    }
+  return task;
 }
 
 void
@@ -318,10 +342,9 @@ vigil_audit_query_async (VigilStore             *store,
   data = g_new0 (QueryData, 1);
   data->filter = vigil_audit_filter_copy (filter);
   data->limit = limit;
-  task = g_task_new (store, cancellable, callback, user_data);
-  g_task_set_source_tag (task, vigil_audit_query_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) query_data_free);
-  g_task_run_in_thread (task, query_thread);
+  task = query_task_new (store, data, vigil_audit_query_async, cancellable, callback, user_data);
+  if (task != NULL)
+    g_task_run_in_thread (task, query_thread);
 }
 
 GPtrArray *
@@ -329,7 +352,8 @@ vigil_audit_query_finish (VigilStore    *store,
                           GAsyncResult  *result,
                           GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
+  g_return_val_if_fail (VIGIL_IS_STORE (store), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -517,7 +541,6 @@ export_thread (GTask        *task,
                GCancellable *cancellable)
 {
   QueryData *data = task_data;
-  g_autoptr(VigilDb) db = NULL;
   g_autoptr(GFileOutputStream) out = NULL;
   g_autoptr(GString) line = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
@@ -526,10 +549,8 @@ export_thread (GTask        *task,
                      ? "id,at,actor,action,target,client_address,details,prev_hash,hash\r\n" : "[";
   const char *tail = data->format == VIGIL_AUDIT_EXPORT_CSV ? "" : "\n]\n";
 
-  db = vigil_store_open_reader (VIGIL_STORE (source_object), &error);
-  if (db != NULL)
-    out = g_file_replace (data->file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
-                          cancellable, &error);
+  out = g_file_replace (data->file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                        cancellable, &error);
   if (out == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -543,7 +564,7 @@ export_thread (GTask        *task,
   /* g_file_replace writes to a temporary file that only replaces the
    * target on a successful close: a failed export leaves no half file. */
   if (!g_output_stream_write_all (state.out, head, strlen (head), NULL, cancellable, &error) ||
-      !scan (db, data->filter, FALSE, 0, cancellable, export_row, &state, &error) ||
+      !scan (data->db, data->filter, FALSE, 0, cancellable, export_row, &state, &error) ||
       !g_output_stream_write_all (state.out, tail, strlen (tail), NULL, cancellable, &error) ||
       !g_output_stream_close (state.out, cancellable, &error))
     {
@@ -576,10 +597,9 @@ vigil_audit_export_async (VigilStore             *store,
   data->filter = vigil_audit_filter_copy (filter);
   data->file = g_object_ref (file);
   data->format = format;
-  task = g_task_new (store, cancellable, callback, user_data);
-  g_task_set_source_tag (task, vigil_audit_export_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) query_data_free);
-  g_task_run_in_thread (task, export_thread);
+  task = query_task_new (store, data, vigil_audit_export_async, cancellable, callback, user_data);
+  if (task != NULL)
+    g_task_run_in_thread (task, export_thread);
 }
 
 gint64
@@ -587,6 +607,7 @@ vigil_audit_export_finish (VigilStore    *store,
                            GAsyncResult  *result,
                            GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, store), -1);
+  g_return_val_if_fail (VIGIL_IS_STORE (store), -1);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
   return g_task_propagate_int (G_TASK (result), error);
 }

@@ -304,19 +304,10 @@ refresh_thread (GTask        *task,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  VigilUserDirectory *self = source_object;
-  g_autoptr(VigilDb) db = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *rows;
 
-  db = vigil_store_open_reader (self->store, &error);
-  if (db == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  rows = read_rows (db, &error);
+  rows = read_rows (task_data, &error);
   if (rows == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -330,11 +321,22 @@ vigil_user_directory_refresh_async (VigilUserDirectory  *self,
                                     gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  VigilDb *db;
 
   g_return_if_fail (VIGIL_IS_USER_DIRECTORY (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
+  /* No source object and no store reference in the task: the worker may
+   * drop the task's last reference, and must not finalize them there. */
+  task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, vigil_user_directory_refresh_async);
+  db = vigil_store_open_reader (self->store, &error);
+  if (db == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_set_task_data (task, db, (GDestroyNotify) vigil_db_free);
   g_task_run_in_thread (task, refresh_thread);
 }
 
@@ -346,7 +348,8 @@ vigil_user_directory_refresh_finish (VigilUserDirectory  *self,
   g_autoptr(GPtrArray) rows = NULL;
   guint removed;
 
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (VIGIL_IS_USER_DIRECTORY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
 
   rows = g_task_propagate_pointer (G_TASK (result), error);
   if (rows == NULL)
