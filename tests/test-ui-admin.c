@@ -13,6 +13,7 @@
 #include "vigil-audit-page.h"
 #include "vigil-engine-settings.h"
 #include "vigil-test-api.h"
+#include "vigil-test-block.h"
 #include "vigil-test-util.h"
 #include "vigil-users-page-private.h"
 #include "vigil-window-private.h"
@@ -163,7 +164,8 @@ test_users_create_login_disable (Fixture       *fixture,
   }
 }
 
-static void
+/* Registers over the API; answers the new account's id. */
+static char *
 register_phone (Fixture    *fixture,
                 const char *phone)
 {
@@ -172,6 +174,8 @@ register_phone (Fixture    *fixture,
   g_autoptr(VigilTestReply) reply = vigil_test_api_post (&fixture->api, "/api/v1/auth/register", NULL, body);
 
   vigil_test_assert_status (reply, 200);
+  g_assert_nonnull (vigil_test_reply_string (reply, "user_id"));
+  return g_strdup (vigil_test_reply_string (reply, "user_id"));
 }
 
 static void
@@ -208,8 +212,8 @@ test_audit_filter_export (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   gulong handler;
 
-  register_phone (fixture, "5550001111");
-  register_phone (fixture, "5550002222");
+  g_free (register_phone (fixture, "5550001111"));
+  g_free (register_phone (fixture, "5550002222"));
   vigil_test_api_wait_idle (&fixture->api);
 
   page = VIGIL_AUDIT_PAGE (show_page (fixture, "audit"));
@@ -253,7 +257,7 @@ test_audit_integrity (Fixture       *fixture,
   GtkLabel *label;
   gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
 
-  register_phone (fixture, "5550003333");
+  g_free (register_phone (fixture, "5550003333"));
   vigil_test_api_wait_idle (&fixture->api);
   page = VIGIL_AUDIT_PAGE (show_page (fixture, "audit"));
   label = _vigil_audit_page_get_integrity (page);
@@ -284,6 +288,8 @@ test_preferences_threshold (Fixture       *fixture,
   g_assert_nonnull (preferences);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (preferences));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (preferences)));
+  g_assert_nonnull (adw_preferences_window_get_visible_page (ADW_PREFERENCES_WINDOW (preferences)));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (_vigil_preferences_window_get_listen (preferences))));
 
   gtk_spin_button_set_value (_vigil_preferences_window_get_threshold (preferences, VIGIL_PREFERENCES_HIGH), 0.95);
   while (g_get_monotonic_time () < deadline)
@@ -300,6 +306,20 @@ test_preferences_threshold (Fixture       *fixture,
 
   gtk_window_destroy (GTK_WINDOW (preferences));
   g_settings_reset (settings, "risk-high-threshold");
+}
+
+static void
+test_block_toast (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  VigilDecisionNotifier *notifier = _vigil_window_get_notifier (fixture->window);
+  g_autoptr(VigilSession) session = NULL;
+  g_autofree char *user_id = register_phone (fixture, "5550004444");
+
+  g_assert_cmpuint (vigil_decision_notifier_get_toasts (notifier), ==, 0);
+  session = vigil_test_block_session (fixture->api.engine, user_id);
+  g_assert_cmpint (vigil_session_get_state (session), ==, VIGIL_SESSION_BLOCKED);
+  g_assert_cmpuint (vigil_decision_notifier_get_toasts (notifier), ==, 1);
 }
 
 int
@@ -323,6 +343,9 @@ main (int   argc,
               test_audit_integrity, fixture_tear_down);
   g_test_add ("/ui-admin/preferences/threshold", Fixture, NULL, fixture_set_up,
               test_preferences_threshold, fixture_tear_down);
+
+  g_test_add ("/ui-admin/toast/automatic-block", Fixture, NULL, fixture_set_up,
+              test_block_toast, fixture_tear_down);
 
   return g_test_run ();
 }

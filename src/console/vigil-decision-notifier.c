@@ -15,6 +15,7 @@ struct _VigilDecisionNotifier
   GtkWindow       *window;     /* weak */
   AdwToastOverlay *overlay;    /* weak */
   VigilRisk       *risk;
+  VigilAuth       *auth;
   guint            toasts;
   guint            notifications;
 };
@@ -22,17 +23,24 @@ struct _VigilDecisionNotifier
 G_DEFINE_FINAL_TYPE (VigilDecisionNotifier, vigil_decision_notifier, G_TYPE_OBJECT)
 
 static char *
-describe (const VigilRiskDecision *decision)
+describe (VigilDecisionNotifier   *self,
+          const VigilRiskDecision *decision)
 {
+  g_autoptr(VigilUser) user = NULL;
+  const char *who = decision->session_id;
   const char *reason = NULL;
+
+  /* An indexed read by primary key; a name says more than a UUID. */
+  if (decision->user_id != NULL &&
+      (user = vigil_auth_lookup_user (self->auth, decision->user_id, NULL)) != NULL)
+    who = user->email ? user->email : user->phone ? user->phone : user->id;
 
   if (decision->reasons != NULL && decision->reasons->len > 0)
     reason = ((VigilRiskReason *) g_ptr_array_index (decision->reasons, 0))->text;
 
   /* Translators: a session blocked automatically; user, risk, the main reason */
   return g_strdup_printf (_("Blocked %s (risk %.2f): %s"),
-                          decision->user_id ? decision->user_id : decision->session_id,
-                          decision->risk, reason ? reason : _("high risk"));
+                          who, decision->risk, reason ? reason : _("high risk"));
 }
 
 static void
@@ -46,7 +54,7 @@ on_decision_made (VigilRisk               *risk,
   if (decision->decision != VIGIL_DECISION_BLOCK || self->overlay == NULL)
     return;
 
-  text = describe (decision);
+  text = describe (self, decision);
   toast = adw_toast_new (text);
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_overlay_add_toast (self->overlay, toast);
@@ -76,6 +84,7 @@ vigil_decision_notifier_dispose (GObject *object)
   if (self->risk != NULL)
     g_signal_handlers_disconnect_by_data (self->risk, self);
   g_clear_object (&self->risk);
+  g_clear_object (&self->auth);
   g_clear_weak_pointer (&self->window);
   g_clear_weak_pointer (&self->overlay);
 
@@ -108,6 +117,7 @@ vigil_decision_notifier_new (GtkWindow       *window,
   g_set_weak_pointer (&self->window, window);
   g_set_weak_pointer (&self->overlay, overlay);
   self->risk = g_object_ref (vigil_engine_get_risk (engine));
+  self->auth = g_object_ref (vigil_engine_get_auth (engine));
   g_signal_connect (self->risk, "decision-made", G_CALLBACK (on_decision_made), self);
   return self;
 }
