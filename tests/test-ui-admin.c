@@ -109,6 +109,33 @@ login_status (Fixture    *fixture,
   return reply->status;
 }
 
+/* Waits until the audit log has an entry of @action about @target by the
+ * console's actor. */
+static gboolean
+wait_for_audit (Fixture    *fixture,
+                const char *action,
+                const char *target)
+{
+  VigilStore *store = vigil_engine_get_store (fixture->api.engine);
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GPtrArray) rows = vigil_audit_list_after (store, 0, 10000, NULL);
+
+      for (guint i = 0; rows != NULL && i < rows->len; i++)
+        {
+          const VigilAuditEntry *entry = vigil_audit_row_get_entry (g_ptr_array_index (rows, i));
+
+          if (g_strcmp0 (entry->action, action) == 0 && g_strcmp0 (entry->target, target) == 0 &&
+              g_str_has_prefix (entry->actor, "console:"))
+            return TRUE;
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return FALSE;
+}
+
 static void
 test_users_create_login_disable (Fixture       *fixture,
                                  gconstpointer  data)
@@ -153,6 +180,15 @@ test_users_create_login_disable (Fixture       *fixture,
   g_assert_cmpuint (login_status (fixture, "new.analyst@example.com"), ==, 401);
 
   /* The search entry applies its text after a short typing delay. */
+  /* Unlock, reset the model, then delete after the confirmation. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "users.reset-model", NULL));
+  g_assert_true (wait_for_audit (fixture, "profile.reset", user_id));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "users.delete", NULL));
+  g_assert_nonnull (_vigil_users_page_get_delete_dialog (page));
+  adw_message_dialog_response (_vigil_users_page_get_delete_dialog (page), "delete");
+  g_assert_true (wait_for_audit (fixture, "admin.user_deleted", user_id));
+  g_assert_cmpuint (login_status (fixture, "new.analyst@example.com"), ==, 401);
+
   gtk_editable_set_text (_vigil_users_page_get_search (page), "nobody-matches-this");
   {
     GListModel *shown = G_LIST_MODEL (_vigil_users_page_get_selection (page));

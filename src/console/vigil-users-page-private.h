@@ -13,6 +13,8 @@ GtkSingleSelection *_vigil_users_page_get_selection (VigilUsersPage *self);
 GtkEditable        *_vigil_users_page_get_search    (VigilUsersPage *self);
 /* The dialog "users.create" opened last, or NULL. */
 VigilUserDialog    *_vigil_users_page_get_dialog    (VigilUsersPage *self);
+/* The confirmation "users.delete" opened last, or NULL. */
+AdwMessageDialog   *_vigil_users_page_get_delete_dialog (VigilUsersPage *self);
 /* Selects @user_id's row; FALSE when it is not shown. */
 gboolean            _vigil_users_page_select        (VigilUsersPage *self,
                                                      const char     *user_id);

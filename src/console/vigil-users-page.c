@@ -26,6 +26,7 @@ struct _VigilUsersPage
   GtkSingleSelection  *selection;
   GCancellable        *cancellable;
   VigilUserDialog     *dialog;        /* weak */
+  AdwMessageDialog    *delete_dialog; /* weak */
   char                *selected_id;   /* kept across refreshes */
   guint                refresh_id;
   gboolean             refreshing;
@@ -530,6 +531,7 @@ delete_action (GtkWidget  *widget,
   g_object_set_data_full (G_OBJECT (dialog), "user-id", g_strdup (vigil_user_row_get_id (row)), g_free);
   g_object_set_data_full (G_OBJECT (dialog), "user-name", g_strdup (vigil_user_row_get_name (row)), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_delete_response), self, 0);
+  g_set_weak_pointer (&self->delete_dialog, ADW_MESSAGE_DIALOG (dialog));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -577,6 +579,7 @@ vigil_users_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_weak_pointer (&self->dialog);
+  g_clear_weak_pointer (&self->delete_dialog);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_USERS_PAGE);
@@ -687,4 +690,10 @@ VigilUserDialog *
 _vigil_users_page_get_dialog (VigilUsersPage *self)
 {
   return self->dialog;
+}
+
+AdwMessageDialog *
+_vigil_users_page_get_delete_dialog (VigilUsersPage *self)
+{
+  return self->delete_dialog;
 }
