@@ -9,6 +9,7 @@
 #include "vigil-auth-admin.h"
 #include "vigil-engine.h"
 #include "vigil-error.h"
+#include "vigil-test-block.h"
 #include "vigil-test-util.h"
 #include "vigil-user-directory.h"
 
@@ -337,6 +338,30 @@ test_delete_ends_sessions (Fixture       *fixture,
   g_assert_true (audited (fixture, "admin.user_deleted", user->id));
 }
 
+/* Decisions, security events and a blocked live session go with the
+ * account. */
+static void
+test_delete_after_block (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilUser) user = create_user (fixture, NULL, "5550003333", "Correct-Horse-9",
+                                           VIGIL_ROLE_USER, &error);
+  g_autoptr(VigilSession) session = NULL;
+  gint64 decisions = -1;
+
+  g_assert_no_error (error);
+  session = vigil_test_block_session (fixture->engine, user->id);
+  g_assert_cmpint (vigil_session_get_state (session), ==, VIGIL_SESSION_BLOCKED);
+
+  g_assert_true (admin_act (fixture, ACT_DELETE, user->id, &error));
+  g_assert_no_error (error);
+  g_assert_true (vigil_db_query_int (vigil_store_get_reader (vigil_engine_get_store (fixture->engine)),
+                                     "SELECT count(*) FROM decisions", &decisions, &error));
+  g_assert_cmpint (decisions, ==, 0);
+  g_assert_null (vigil_sessions_lookup (vigil_engine_get_sessions (fixture->engine), vigil_session_get_id (session)));
+}
+
 static void
 test_audit_filter_and_export (Fixture       *fixture,
                               gconstpointer  data)
@@ -410,6 +435,7 @@ main (int   argc,
   g_test_add ("/user-admin/disable-enable", Fixture, NULL, fixture_set_up, test_disable_enable, fixture_tear_down);
   g_test_add ("/user-admin/unlock-mpin", Fixture, NULL, fixture_set_up, test_unlock_mpin_and_directory, fixture_tear_down);
   g_test_add ("/user-admin/delete", Fixture, NULL, fixture_set_up, test_delete_ends_sessions, fixture_tear_down);
+  g_test_add ("/user-admin/delete-after-block", Fixture, NULL, fixture_set_up, test_delete_after_block, fixture_tear_down);
   g_test_add ("/user-admin/audit-query", Fixture, NULL, fixture_set_up, test_audit_filter_and_export, fixture_tear_down);
 
   return g_test_run ();

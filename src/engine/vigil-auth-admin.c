@@ -287,6 +287,33 @@ on_session_ended_for_delete (GObject      *source,
     queue_change (g_task_get_source_object (task), task);
 }
 
+/* The account's sessions that are open or whose ending has not written
+ * its log yet: an indexed read by user. */
+static GPtrArray *
+list_unfinished_sessions (VigilAuth   *self,
+                          const char  *user_id,
+                          GError     **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  VigilDb *db = vigil_store_get_reader (self->store);
+  sqlite3_stmt *stmt = vigil_db_prepare (db, "SELECT id FROM sessions WHERE user_id = ?1"
+                                             " AND (ended_at IS NULL OR log_path IS NULL)", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      vigil_db_set_error (db, error, "Listing the account's sessions failed");
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
 void
 vigil_auth_admin_delete_user_async (VigilAuth           *self,
                                     const char          *user_id,
@@ -296,7 +323,8 @@ vigil_auth_admin_delete_user_async (VigilAuth           *self,
                                     gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) open = NULL;
+  g_autoptr(GPtrArray) sessions = NULL;
+  g_autoptr(GError) error = NULL;
   guint *pending;
 
   g_return_if_fail (VIGIL_IS_AUTH (self));
@@ -304,18 +332,20 @@ vigil_auth_admin_delete_user_async (VigilAuth           *self,
 
   task = change_task_new (self, CHANGE_DELETE, user_id, actor,
                           vigil_auth_admin_delete_user_async, cancellable, callback, user_data);
+  sessions = list_unfinished_sessions (self, user_id, &error);
+  if (sessions == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
   pending = g_new0 (guint, 1);
   g_object_set_data_full (G_OBJECT (task), "pending", pending, g_free);
-
-  open = vigil_sessions_list_open (self->sessions);
-  for (guint i = 0; i < open->len; i++)
+  /* Ending an ending session waits for its log; an ended one answers it. */
+  for (guint i = 0; i < sessions->len; i++)
     {
-      VigilSession *session = g_ptr_array_index (open, i);
-
-      if (g_strcmp0 (vigil_session_get_user_id (session), user_id) != 0)
-        continue;
       (*pending)++;
-      vigil_sessions_end_async (self->sessions, vigil_session_get_id (session),
+      vigil_sessions_end_async (self->sessions, g_ptr_array_index (sessions, i),
                                 "account_deleted", NULL, NULL,
                                 on_session_ended_for_delete, g_object_ref (task));
     }
