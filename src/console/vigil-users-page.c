@@ -413,8 +413,15 @@ on_auth_action_done (GObject      *source,
 {
   g_autoptr(ActionData) data = user_data;
   g_autoptr(GError) error = NULL;
-  /* The three admin calls finish alike: a GTask boolean. */
-  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+  VigilAuth *auth = VIGIL_AUTH (source);
+  gboolean ok;
+
+  if (g_async_result_is_tagged (result, vigil_auth_admin_set_disabled_async))
+    ok = vigil_auth_admin_set_disabled_finish (auth, result, &error);
+  else if (g_async_result_is_tagged (result, vigil_auth_admin_unlock_mpin_async))
+    ok = vigil_auth_admin_unlock_mpin_finish (auth, result, &error);
+  else
+    ok = vigil_auth_admin_delete_user_finish (auth, result, &error);
 
   finish_action (data, ok, error);
 }
