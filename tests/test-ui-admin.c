@@ -269,6 +269,15 @@ test_audit_filter_export (Fixture       *fixture,
     g_assert_nonnull (strstr (vigil_audit_row_get_entry (row)->details, "5550002222"));
   }
 
+  /* A range before the test clock's start (2026-01-01) holds nothing; an
+   * open range from before it holds the entry again. */
+  _vigil_audit_page_set_custom_range (page, "2025-12-01", "2025-12-30 12:00");
+  wait_query (page);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 0);
+  _vigil_audit_page_set_custom_range (page, "2025-12-31", "");
+  wait_query (page);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 1);
+
   handler = g_signal_connect (page, "export-done", G_CALLBACK (on_export_done), &exported);
   g_signal_connect_swapped (page, "export-done", G_CALLBACK (set_flag), &exported_flag);
   _vigil_audit_page_export_to (page, file, VIGIL_AUDIT_EXPORT_CSV);

@@ -8,6 +8,8 @@
 #include "vigil-audit-page.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "vigil-error.h"
 
@@ -38,6 +40,8 @@ struct _VigilAuditPage
   GtkSearchEntry   *action_entry;
   GtkSearchEntry   *target_entry;
   GtkDropDown      *range_dropdown;
+  GtkEntry         *from_entry;
+  GtkEntry         *to_entry;
   GtkImage         *integrity_icon;
   GtkLabel         *integrity_label;
   GtkLabel         *count_label;
@@ -61,7 +65,9 @@ typedef enum
   N_COLUMNS
 } Column;
 
+/* The presets of the range drop-down, then "Custom range". */
 static const gint64 range_seconds[] = { 0, 3600, 86400, 7 * 86400, 30 * 86400 };
+#define RANGE_CUSTOM G_N_ELEMENTS (range_seconds)
 
 static char *
 cell_text (const VigilAuditEntry *entry,
@@ -158,6 +164,40 @@ entry_text (GtkSearchEntry *entry)
   return text != NULL && text[0] != '\0' ? g_strdup (text) : NULL;
 }
 
+/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" in local time: TRUE with 0 in
+ * @out_us when empty, FALSE when it does not parse. */
+static gboolean
+parse_local_time (GtkEntry *entry,
+                  gint64   *out_us)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+  g_autoptr(GDateTime) time = NULL;
+  int year, month, day, hour = 0, minute = 0, consumed = 0, fields;
+
+  *out_us = 0;
+  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+  if (text == NULL || text[strspn (text, " ")] == '\0')
+    return TRUE;
+
+  fields = sscanf (text, " %4d-%2d-%2d %n", &year, &month, &day, &consumed);
+  if (fields == 3 && text[consumed] != '\0')
+    {
+      int more = 0;
+
+      if (sscanf (text + consumed, "%2d:%2d %n", &hour, &minute, &more) != 2 || text[consumed + more] != '\0')
+        fields = 0;
+    }
+  if (fields == 3)
+    time = g_date_time_new_local (year, month, day, hour, minute, 0);
+  if (time == NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
+      return FALSE;
+    }
+  *out_us = g_date_time_to_unix (time) * G_USEC_PER_SEC;
+  return TRUE;
+}
+
 static VigilAuditFilter *
 read_filter (VigilAuditPage *self)
 {
@@ -171,6 +211,12 @@ read_filter (VigilAuditPage *self)
   if (range < G_N_ELEMENTS (range_seconds) && range_seconds[range] > 0)
     filter->since_us = vigil_clock_now_us (vigil_engine_get_clock (self->engine)) -
                        range_seconds[range] * G_USEC_PER_SEC;
+  else if (range == RANGE_CUSTOM)
+    {
+      /* An unparsable bound is marked and left open, not guessed. */
+      (void) parse_local_time (self->from_entry, &filter->since_us);
+      (void) parse_local_time (self->to_entry, &filter->until_us);
+    }
   return filter;
 }
 
@@ -223,6 +269,10 @@ run_query (VigilAuditPage *self)
 static void
 on_filter_changed (VigilAuditPage *self)
 {
+  gboolean custom = gtk_drop_down_get_selected (self->range_dropdown) == RANGE_CUSTOM;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->from_entry), custom);
+  gtk_widget_set_visible (GTK_WIDGET (self->to_entry), custom);
   run_query (self);
 }
 
@@ -502,6 +552,8 @@ vigil_audit_page_class_init (VigilAuditPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VigilAuditPage, action_entry);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditPage, target_entry);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditPage, range_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, VigilAuditPage, from_entry);
+  gtk_widget_class_bind_template_child (widget_class, VigilAuditPage, to_entry);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditPage, integrity_icon);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditPage, integrity_label);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditPage, count_label);
@@ -558,6 +610,16 @@ _vigil_audit_page_get_entry (VigilAuditPage      *self,
     default:
       g_return_val_if_reached (NULL);
     }
+}
+
+void
+_vigil_audit_page_set_custom_range (VigilAuditPage *self,
+                                    const char     *from,
+                                    const char     *to)
+{
+  gtk_drop_down_set_selected (self->range_dropdown, RANGE_CUSTOM);
+  gtk_editable_set_text (GTK_EDITABLE (self->from_entry), from);
+  gtk_editable_set_text (GTK_EDITABLE (self->to_entry), to);
 }
 
 GListModel *

@@ -26,6 +26,10 @@ typedef enum
 
 GtkEditable *_vigil_audit_page_get_entry     (VigilAuditPage         *self,
                                               VigilAuditPageEntry     entry);
+/* Selects "Custom range" with these texts (local "YYYY-MM-DD[ HH:MM]"). */
+void         _vigil_audit_page_set_custom_range (VigilAuditPage     *self,
+                                                 const char         *from,
+                                                 const char         *to);
 GListModel  *_vigil_audit_page_get_rows      (VigilAuditPage         *self);
 GtkLabel    *_vigil_audit_page_get_integrity (VigilAuditPage         *self);
 void         _vigil_audit_page_export_to     (VigilAuditPage         *self,
