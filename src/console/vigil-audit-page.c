@@ -347,17 +347,17 @@ on_verified (GObject      *source,
     }
   else if (verification->first_broken_id != 0)
     {
-      text = g_strdup_printf (_("Chain broken at entry %" G_GINT64_FORMAT " (verified up to entry %"
-                                G_GINT64_FORMAT "): %s"),
-                              verification->first_broken_id, verification->verified_up_to,
+      text = g_strdup_printf (_("Chain broken at entry %lld (verified up to entry %lld): %s"),
+                              (long long) verification->first_broken_id,
+                              (long long) verification->verified_up_to,
                               verification->reason ? verification->reason : "");
       gtk_image_set_from_icon_name (self->integrity_icon, "dialog-error-symbolic");
       gtk_widget_add_css_class (GTK_WIDGET (self->integrity_label), "error");
     }
   else
     {
-      text = g_strdup_printf (_("Hash chain intact: verified up to entry %" G_GINT64_FORMAT), 
-                              verification->verified_up_to);
+      text = g_strdup_printf (_("Hash chain intact: verified up to entry %lld"),
+                              (long long) verification->verified_up_to);
       gtk_image_set_from_icon_name (self->integrity_icon, "emblem-ok-symbolic");
       gtk_widget_add_css_class (GTK_WIDGET (self->integrity_label), "success");
     }
@@ -408,8 +408,8 @@ on_exported (GObject      *source,
   if (rows < 0)
     text = g_strdup_printf (_("Export failed: %s"), error->message);
   else
-    text = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " entry exported",
-                                      "%" G_GINT64_FORMAT " entries exported", (gulong) rows), rows);
+    text = g_strdup_printf (ngettext ("%lld entry exported", "%lld entries exported", (gulong) rows),
+                            (long long) rows);
   toast (self, text);
   g_signal_emit (self, signals[EXPORT_DONE], 0, rows);
 }

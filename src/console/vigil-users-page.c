@@ -108,11 +108,12 @@ format_model (VigilUserRow *row)
       g_autofree char *trained = format_time (vigil_user_row_get_trained_at (row));
 
       /* Translators: samples, model version, when it was trained */
-      return g_strdup_printf (_("%" G_GUINT64_FORMAT " samples · v%" G_GINT64_FORMAT " · trained %s"),
-                              samples, vigil_user_row_get_model_version (row), trained);
+      return g_strdup_printf (_("%llu samples · v%lld · trained %s"),
+                              (unsigned long long) samples,
+                              (long long) vigil_user_row_get_model_version (row), trained);
     }
   if (samples > 0)
-    return g_strdup_printf (_("Learning · %" G_GUINT64_FORMAT " samples"), samples);
+    return g_strdup_printf (_("Learning · %llu samples"), (unsigned long long) samples);
   return g_strdup (_("No data"));
 }
 
