@@ -8,7 +8,8 @@ G_BEGIN_DECLS
 /* The io.vigil.Console keys the engine applies while it runs (the risk
  * thresholds); the others are engine options read at start. */
 
-/* Fills @options from @settings' engine keys. */
+/* Reads the risk-* keys of @settings (not checked; see
+ * vigil_risk_thresholds_check ()). */
 void     vigil_engine_settings_load_thresholds (GSettings           *settings,
                                                 VigilRiskThresholds *out_thresholds);
 /* Applies the risk-* keys to @engine now and whenever they change, until
