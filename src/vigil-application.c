@@ -13,6 +13,7 @@
 #include "vigil-create-admin.h"
 #include "vigil-engine.h"
 #include "vigil-remote-analyzer.h"
+#include "vigil-engine-settings.h"
 #include "vigil-server.h"
 #include "vigil-sim-thread.h"
 #include "vigil-window.h"
@@ -83,6 +84,22 @@ load_settings (void)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
+/* Thresholds that do not rise would stop the engine from starting; keep
+ * the defaults then, and say why. */
+static void
+load_risk_thresholds (GSettings           *settings,
+                      VigilRiskThresholds *thresholds)
+{
+  g_autoptr(GError) error = NULL;
+  VigilRiskThresholds configured;
+
+  vigil_engine_settings_load_thresholds (settings, &configured);
+  if (vigil_risk_thresholds_check (&configured, &error))
+    *thresholds = configured;
+  else
+    g_warning ("Risk thresholds from the settings ignored: %s", error->message);
+}
+
 static void
 load_engine_options (GSettings          *settings,
                      VigilEngineOptions *options)
@@ -101,6 +118,7 @@ load_engine_options (GSettings          *settings,
   options->pool.max_share = g_settings_get_int (settings, "retrain-pool-share") / 100.0;
   options->pool.max_vectors = (guint) g_settings_get_int (settings, "retrain-pool-size");
   options->pool.max_age_us = (gint64) g_settings_get_int (settings, "retrain-pool-days") * G_TIME_SPAN_DAY;
+  load_risk_thresholds (settings, &options->risk_thresholds);
 }
 
 /* Settings first, then the command line for this run only. */
@@ -195,6 +213,31 @@ remove_demo_data (VigilApplication *self)
   g_clear_pointer (&self->demo_temp_dir, g_free);
 }
 
+/* Preferences change the address while running: move the server, and go
+ * back to the old address when the new one cannot be used. */
+static void
+on_listen_address_changed (GSettings        *settings,
+                           const char       *key,
+                           VigilApplication *self)
+{
+  g_autofree char *address = g_settings_get_string (settings, "listen-address");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) back_error = NULL;
+
+  if (self->server == NULL || address[0] == '\0' || g_strcmp0 (address, self->listen_address) == 0)
+    return;
+
+  if (!vigil_server_listen (self->server, address, &error))
+    {
+      g_warning ("%s; staying on %s", error->message, self->listen_address);
+      if (!vigil_server_listen (self->server, self->listen_address, &back_error))
+        g_warning ("%s", back_error->message);
+      return;
+    }
+  g_free (self->listen_address);
+  self->listen_address = g_steal_pointer (&address);
+}
+
 static gboolean
 start_service (VigilApplication  *self,
                GError           **error)
@@ -221,6 +264,9 @@ start_service (VigilApplication  *self,
                        G_SETTINGS_BIND_GET);
       g_settings_bind (self->settings, "event-flow-map", self->server, "event-flow-map-path",
                        G_SETTINGS_BIND_GET);
+      g_signal_connect_object (self->settings, "changed::listen-address",
+                               G_CALLBACK (on_listen_address_changed), self, 0);
+      vigil_engine_settings_bind (self->engine, self->settings);
     }
   if (!vigil_server_listen (self->server, self->listen_address, error))
     return FALSE;

@@ -8,10 +8,14 @@
 
 #include <glib/gi18n.h>
 
+#include "vigil-audit-page.h"
+#include "vigil-decision-notifier.h"
 #include "vigil-live-page.h"
+#include "vigil-preferences-window.h"
 #include "vigil-resources.h"
 #include "vigil-server-page.h"
 #include "vigil-sessions-page.h"
+#include "vigil-users-page.h"
 
 /* The main window: a header bar with a view switcher over an AdwViewStack
  * whose pages show the engine live. Each page is a widget of its own,
@@ -24,6 +28,8 @@ struct _VigilWindow
   VigilEngine          *engine;
   GSettings            *settings;
   GtkSelectionModel    *pages;
+  VigilDecisionNotifier *notifier;
+  VigilPreferencesWindow *preferences;   /* weak */
 
   /* Template widgets */
   AdwViewStack         *view_stack;
@@ -42,6 +48,21 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void
+preferences_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  VigilWindow *self = VIGIL_WINDOW (widget);
+
+  if (self->settings == NULL)
+    return;
+  if (self->preferences == NULL)
+    g_set_weak_pointer (&self->preferences,
+                        vigil_preferences_window_new (GTK_WINDOW (self), self->engine, self->settings));
+  gtk_window_present (GTK_WINDOW (self->preferences));
+}
 
 static void
 update_switchers (VigilWindow *self)
@@ -149,10 +170,17 @@ vigil_window_constructed (GObject *object)
                          "live", _("Live"), "utilities-system-monitor-symbolic");
   vigil_window_add_page (self, GTK_WIDGET (vigil_sessions_page_new (self->engine)),
                          "sessions", _("Sessions"), "view-list-symbolic");
+  vigil_window_add_page (self, GTK_WIDGET (vigil_users_page_new (self->engine)),
+                         "users", _("Users"), "system-users-symbolic");
+  vigil_window_add_page (self, GTK_WIDGET (vigil_audit_page_new (self->engine)),
+                         "audit", _("Audit"), "document-open-recent-symbolic");
   vigil_window_add_page (self, GTK_WIDGET (vigil_server_page_new (self->engine)),
                          "server", _("Server"), "network-server-symbolic");
 
   restore_window_state (self);
+
+  self->notifier = vigil_decision_notifier_new (GTK_WINDOW (self), self->toast_overlay, self->engine);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preferences", self->settings != NULL);
 }
 
 static void
@@ -168,6 +196,8 @@ vigil_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_WINDOW);
 
+  g_clear_object (&self->notifier);
+  g_clear_weak_pointer (&self->preferences);
   g_clear_object (&self->settings);
   g_clear_object (&self->engine);
 
@@ -252,6 +282,9 @@ vigil_window_class_init (VigilWindowClass *klass)
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
 
   /* Alt+1 … Alt+9 go to the pages in the order the switcher shows them. */
   for (int i = 1; i <= 9; i++)
@@ -375,4 +408,21 @@ vigil_window_add_page (VigilWindow *self,
 
   stack_page = adw_view_stack_add_titled (self->view_stack, page, name, title);
   adw_view_stack_page_set_icon_name (stack_page, icon_name);
+}
+
+VigilDecisionNotifier *
+_vigil_window_get_notifier (VigilWindow *self)
+{
+  g_return_val_if_fail (VIGIL_IS_WINDOW (self), NULL);
+
+  return self->notifier;
+}
+
+/* The preferences window opened last, or NULL. */
+VigilPreferencesWindow *
+_vigil_window_get_preferences (VigilWindow *self)
+{
+  g_return_val_if_fail (VIGIL_IS_WINDOW (self), NULL);
+
+  return self->preferences;
 }

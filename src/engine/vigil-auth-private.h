@@ -66,4 +66,12 @@ void       _vigil_auth_audit             (VigilAuth              *self,
 JsonObject *_vigil_auth_details          (const char             *first_key,
                                           ...) G_GNUC_NULL_TERMINATED;
 
+void       _vigil_auth_register_as_async (VigilAuth               *self,
+                                          const VigilRegistration *registration,
+                                          const char              *actor,
+                                          gpointer                 source_tag,
+                                          GCancellable            *cancellable,
+                                          GAsyncReadyCallback      callback,
+                                          gpointer                 user_data);
+
 G_END_DECLS

@@ -593,6 +593,22 @@ vigil_auth_register_async (VigilAuth                *self,
   start_registration (self, registration, NULL, client_address, task);
 }
 
+/* vigil-auth-admin.c: the same registration, audited as @actor's. */
+void
+_vigil_auth_register_as_async (VigilAuth                *self,
+                               const VigilRegistration  *registration,
+                               const char               *actor,
+                               gpointer                  source_tag,
+                               GCancellable             *cancellable,
+                               GAsyncReadyCallback       callback,
+                               gpointer                  user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  start_registration (self, registration, actor, NULL, task);
+}
+
 VigilUser *
 vigil_auth_register_finish (VigilAuth     *self,
                             GAsyncResult  *result,

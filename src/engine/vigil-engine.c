@@ -117,6 +117,7 @@ vigil_engine_options_init (VigilEngineOptions *options)
   options->session_buffer_events = 1000;
   options->session_idle_seconds = 60 * 60;
   vigil_pool_config_init (&options->pool);
+  vigil_risk_thresholds_init_default (&options->risk_thresholds);
 }
 
 VigilEngine *
@@ -151,7 +152,8 @@ check_options (const VigilEngineOptions  *options,
                            "Attempt limits, token lifetimes and rate limits must be positive");
       return FALSE;
     }
-  return vigil_pool_config_check (&options->pool, error);
+  return vigil_pool_config_check (&options->pool, error) &&
+         vigil_risk_thresholds_check (&options->risk_thresholds, error);
 }
 
 static VigilAuthConfig
@@ -229,6 +231,8 @@ vigil_engine_new_with_options (const char                *data_dir,
   self->profiles = _vigil_profiles_new (self->store, self->clock);
   vigil_profiles_set_pool_config (self->profiles, &options->pool);
   self->risk = _vigil_risk_new (self->store, self->clock, self->sessions, self->profiles, self->bus);
+  if (!vigil_risk_set_thresholds (self->risk, &options->risk_thresholds, error))
+    return NULL;
   self->fingerprints = _vigil_fingerprints_new (self->store, self->clock, self->sessions);
 
   config = auth_config_from_options (options);

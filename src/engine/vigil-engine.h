@@ -11,6 +11,7 @@
 #include "vigil-profiles.h"
 #include "vigil-risk.h"
 #include "vigil-risk-remote.h"
+#include "vigil-risk-thresholds.h"
 #include "vigil-secrets.h"
 #include "vigil-sessions.h"
 #include "vigil-store.h"
@@ -42,6 +43,7 @@ typedef struct
   guint               session_buffer_events;  /* live buffer; default 1,000 */
   guint               session_idle_seconds;   /* default 3,600 */
   VigilPoolConfig     pool;                   /* retraining; vigil_pool_config_init () */
+  VigilRiskThresholds risk_thresholds;        /* default the VIGIL_RISK_* constants */
 } VigilEngineOptions;
 
 void          vigil_engine_options_init      (VigilEngineOptions        *options);

@@ -6,6 +6,7 @@
 #include "vigil-event-bus.h"
 #include "vigil-profiles.h"
 #include "vigil-risk.h"
+#include "vigil-risk-thresholds.h"
 #include "vigil-sessions.h"
 #include "vigil-store.h"
 
@@ -41,6 +42,7 @@ struct _VigilRisk
   gulong         session_id;
 
   GHashTable    *states;          /* session id → RiskState */
+  VigilRiskThresholds thresholds;
   guint64        events_analyzed;
 
   /* Remote mode (vigil-risk-remote.c); analyzer NULL: local only. */
@@ -62,6 +64,12 @@ struct _VigilRisk
   char          *remote_last_error;
   gint64         remote_last_error_us;
 };
+
+/* vigil-risk-thresholds.c: re-decides @decision with the configured
+ * thresholds. */
+void               _vigil_risk_apply_thresholds (VigilRisk         *self,
+                                                 VigilRiskDecision *decision,
+                                                 double             step_up_adjustment);
 
 /* VIGIL_ERROR_CLOSED once the engine has shut down. */
 gboolean           _vigil_risk_check_open    (VigilRisk     *self,

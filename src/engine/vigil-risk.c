@@ -132,10 +132,16 @@ vigil_risk_dispose (GObject *object)
   G_OBJECT_CLASS (vigil_risk_parent_class)->dispose (object);
 }
 
+static guint decision_made_signal;
+
 static void
 vigil_risk_class_init (VigilRiskClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = vigil_risk_dispose;
+
+  decision_made_signal =
+    g_signal_new ("decision-made", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, VIGIL_TYPE_RISK_DECISION);
 }
 
 static void
@@ -143,6 +149,7 @@ vigil_risk_init (VigilRisk *self)
 {
   self->states = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) _vigil_risk_state_free);
   _vigil_risk_remote_init (self);
+  vigil_risk_thresholds_init_default (&self->thresholds);
 }
 
 /* Storing decisions */
@@ -351,7 +358,10 @@ void
 _vigil_risk_evaluate_only (VigilRisk *self,
                            RiskState *state)
 {
-  make_latest (self, state, _vigil_risk_state_evaluate (state, vigil_clock_now_us (self->clock)));
+  VigilRiskDecision *decision = _vigil_risk_state_evaluate (state, vigil_clock_now_us (self->clock));
+
+  _vigil_risk_apply_thresholds (self, decision, state->step_up_adjustment);
+  make_latest (self, state, decision);
 }
 
 VigilRiskDecision *
@@ -381,6 +391,8 @@ _vigil_risk_commit (VigilRisk           *self,
     }
   if (changed)
     execute (self, state, decision);
+  if (changed || always)
+    g_signal_emit (self, decision_made_signal, 0, decision);
   return decision;
 }
 
@@ -395,6 +407,7 @@ decide (VigilRisk           *self,
 {
   VigilRiskDecision *decision = _vigil_risk_state_evaluate (state, vigil_clock_now_us (self->clock));
 
+  _vigil_risk_apply_thresholds (self, decision, state->step_up_adjustment);
   return _vigil_risk_commit (self, state, decision, always, callback, user_data);
 }
 

@@ -59,7 +59,10 @@ G_BEGIN_DECLS
  * it differs from the session's previous one: one transaction with a
  * decisions row, a security_events row, sessions.risk_score and an audit
  * entry (actor "system", action "risk.decision"). step_up and block are
- * executed on live sessions only. Main context only. */
+ * executed on live sessions only. Main context only.
+ *
+ * "decision-made" (VigilRiskDecision) is emitted for every stored
+ * decision, after a step-up or block was executed. */
 #define VIGIL_TYPE_RISK (vigil_risk_get_type ())
 G_DECLARE_FINAL_TYPE (VigilRisk, vigil_risk, VIGIL, RISK, GObject)
 

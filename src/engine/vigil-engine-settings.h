@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "vigil-engine.h"
+
+G_BEGIN_DECLS
+
+/* The io.vigil.Console keys the engine applies while it runs (the risk
+ * thresholds); the others are engine options read at start. */
+
+/* Reads the risk-* keys of @settings (not checked; see
+ * vigil_risk_thresholds_check ()). */
+void     vigil_engine_settings_load_thresholds (GSettings           *settings,
+                                                VigilRiskThresholds *out_thresholds);
+/* Applies the risk-* keys to @engine now and whenever they change, until
+ * @engine is finalized. A combination that does not rise is refused with a
+ * warning and the engine keeps its previous thresholds. */
+void     vigil_engine_settings_bind            (VigilEngine         *engine,
+                                                GSettings           *settings);
+
+G_END_DECLS
