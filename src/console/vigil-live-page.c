@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vigil-blocked-sessions.h"
+#include "vigil-event-fields.h"
 #include "vigil-flow-graph.h"
 #include "vigil-flow-map.h"
 #include "vigil-live-event.h"
@@ -296,6 +297,28 @@ ensure_session (VigilLivePage *self,
   return session;
 }
 
+/* The map event an event stands for: its type (cbsa names its events
+ * after the map), else the data's event_id (the canara shape, where the
+ * type is generic: button_click, page_view). Data is only parsed when it
+ * names an event_id, so the map's own event names cost nothing. */
+static int
+lookup_screen (VigilLivePage    *self,
+               const VigilEvent *event,
+               gboolean         *enters)
+{
+  int screen = vigil_flow_map_lookup_event (self->map, event->event_type, enters);
+  g_autoptr(JsonNode) data = NULL;
+  const char *event_id;
+
+  if (screen >= 0 || event->data == NULL || strstr (event->data, "\"event_id\"") == NULL)
+    return screen;
+  data = vigil_event_fields_parse (event);
+  if (data == NULL)
+    return -1;
+  event_id = json_object_get_string_member_with_default (json_node_get_object (data), "event_id", NULL);
+  return event_id != NULL ? vigil_flow_map_lookup_event (self->map, event_id, enters) : -1;
+}
+
 static void
 on_events_received (VigilLivePage *self,
                     GPtrArray     *events,
@@ -309,7 +332,7 @@ on_events_received (VigilLivePage *self,
       VigilEvent *event = g_ptr_array_index (events, i);
       LiveSession *session = event->session_id ? ensure_session (self, event->session_id) : NULL;
       gboolean enters = FALSE;
-      int screen = vigil_flow_map_lookup_event (self->map, event->event_type, &enters);
+      int screen = lookup_screen (self, event, &enters);
       int at = screen;
 
       if (session != NULL)

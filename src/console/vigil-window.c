@@ -167,7 +167,7 @@ vigil_window_constructed (GObject *object)
 
   /* Page order is the order of these calls; the Server page stays last. */
   vigil_window_add_page (self, GTK_WIDGET (vigil_live_page_new (self->engine)),
-                         "live", _("Live"), "utilities-system-monitor-symbolic");
+                         "live", _("Live"), "vigil-live-symbolic");
   vigil_window_add_page (self, GTK_WIDGET (vigil_sessions_page_new (self->engine)),
                          "sessions", _("Sessions"), "view-list-symbolic");
   vigil_window_add_page (self, GTK_WIDGET (vigil_users_page_new (self->engine)),
