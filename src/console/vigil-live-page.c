@@ -180,8 +180,8 @@ update_paused_label (VigilLivePage *self)
     return;
 
   /* Translators: events that arrived while the ticker is paused */
-  text = g_strdup_printf (ngettext ("%'" G_GUINT64_FORMAT " new", "%'" G_GUINT64_FORMAT " new",
-                                    (gulong) MIN (waiting, G_MAXULONG)), waiting);
+  text = g_strdup_printf (ngettext ("%'lu new", "%'lu new", (gulong) MIN (waiting, G_MAXULONG)),
+                          (gulong) MIN (waiting, G_MAXULONG));
   set_label_if_changed (self->paused_label, text);
 }
 

@@ -285,9 +285,10 @@ update_header (VigilSessionDetail *self)
   gtk_label_set_label (self->title, vigil_session_item_get_user (self->item)
                                       ? vigil_session_item_get_user (self->item) : _("Unknown User"));
   /* Translators: "Active · 42 events · 6f1c…" */
-  subtitle = g_strdup_printf (_("%s · %" G_GUINT64_FORMAT " events · %s"),
+  subtitle = g_strdup_printf (_("%s · %lu events · %s"),
                               vigil_sessions_format_state (vigil_session_item_get_state (self->item)),
-                              vigil_session_item_get_events (self->item), vigil_session_item_get_id (self->item));
+                              (gulong) MIN (vigil_session_item_get_events (self->item), G_MAXULONG),
+                              vigil_session_item_get_id (self->item));
   gtk_label_set_label (self->subtitle, subtitle);
 }
 
