@@ -13,6 +13,7 @@
 #include "vigil-event-fields.h"
 #include "vigil-flow-graph.h"
 #include "vigil-flow-map.h"
+#include "vigil-label.h"
 #include "vigil-live-event.h"
 #include "vigil-live-ticker.h"
 #include "vigil-rate-window.h"
@@ -87,23 +88,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-set_label_if_changed (GtkLabel   *label,
-                      const char *text)
-{
-  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
-    gtk_label_set_label (label, text);
-}
-
-static void
-set_label_count (GtkLabel *label,
-                 guint64   value)
-{
-  g_autofree char *text = g_strdup_printf ("%'" G_GUINT64_FORMAT, value);
-
-  set_label_if_changed (label, text);
-}
-
 static VigilFlowMap *
 load_flow_map (void)
 {
@@ -152,21 +136,21 @@ update_empty_page (VigilLivePage *self)
 static void
 update_connections (VigilLivePage *self)
 {
-  set_label_count (self->connections_label,
+  vigil_label_set_count (self->connections_label,
                    vigil_metrics_get_active_connections (self->metrics));
 }
 
 static void
 update_active_sessions (VigilLivePage *self)
 {
-  set_label_count (self->active_sessions_label,
+  vigil_label_set_count (self->active_sessions_label,
                    vigil_metrics_get_active_sessions (self->metrics));
 }
 
 static void
 update_blocked_today (VigilLivePage *self)
 {
-  set_label_count (self->blocked_today_label, g_hash_table_size (self->blocked_today));
+  vigil_label_set_count (self->blocked_today_label, g_hash_table_size (self->blocked_today));
 }
 
 static void
@@ -182,7 +166,7 @@ update_paused_label (VigilLivePage *self)
   /* Translators: events that arrived while the ticker is paused */
   text = g_strdup_printf (ngettext ("%'lu new", "%'lu new", (gulong) MIN (waiting, G_MAXULONG)),
                           (gulong) MIN (waiting, G_MAXULONG));
-  set_label_if_changed (self->paused_label, text);
+  vigil_label_set_text_if_changed (self->paused_label, text);
 }
 
 static void
@@ -197,7 +181,7 @@ update_figures (VigilLivePage *self,
     rate = g_strdup_printf ("%.1f", per_second);
   else
     rate = g_strdup_printf ("%'.0f", per_second);
-  set_label_if_changed (self->events_per_second_label, rate);
+  vigil_label_set_text_if_changed (self->events_per_second_label, rate);
   update_paused_label (self);
 }
 

@@ -8,6 +8,8 @@
 
 #include <glib/gi18n.h>
 
+#include "vigil-label.h"
+
 /* The Server page: where the service listens, its live activity figures
  * and where it keeps its data. */
 
@@ -49,26 +51,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-set_label_if_changed (GtkLabel   *label,
-                      const char *text)
-{
-  /* Selectable labels lose their selection on every set_text, so leave
-   * them alone when the figure has not changed. */
-  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
-    gtk_label_set_label (label, text);
-}
-
-static void
-set_label_count (GtkLabel *label,
-                 guint64   value)
-{
-  /* The ' flag groups thousands the way the user's locale does. */
-  g_autofree char *text = g_strdup_printf ("%'" G_GUINT64_FORMAT, value);
-
-  set_label_if_changed (label, text);
-}
-
 static char *
 format_uptime (gint64 seconds)
 {
@@ -98,16 +80,16 @@ update_listen_url (VigilServerPage *self)
 
   if (listening)
     {
-      set_label_if_changed (self->listen_url_label, url);
+      vigil_label_set_text_if_changed (self->listen_url_label, url);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->listen_url_label), url);
-      set_label_if_changed (self->status_label, _("Listening"));
+      vigil_label_set_text_if_changed (self->status_label, _("Listening"));
       gtk_widget_remove_css_class (self->status_dot, "offline");
     }
   else
     {
-      set_label_if_changed (self->listen_url_label, _("Unavailable"));
+      vigil_label_set_text_if_changed (self->listen_url_label, _("Unavailable"));
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->listen_url_label), NULL);
-      set_label_if_changed (self->status_label, _("Not Listening"));
+      vigil_label_set_text_if_changed (self->status_label, _("Not Listening"));
       gtk_widget_add_css_class (self->status_dot, "offline");
     }
 
@@ -117,7 +99,7 @@ update_listen_url (VigilServerPage *self)
 static void
 update_requests_total (VigilServerPage *self)
 {
-  set_label_count (self->requests_total_label,
+  vigil_label_set_count (self->requests_total_label,
                    vigil_metrics_get_requests_total (self->metrics));
 }
 
@@ -127,22 +109,22 @@ update_requests_per_second (VigilServerPage *self)
   g_autofree char *text =
     g_strdup_printf ("%.1f", vigil_metrics_get_requests_per_second (self->metrics));
 
-  set_label_if_changed (self->requests_per_second_label, text);
+  vigil_label_set_text_if_changed (self->requests_per_second_label, text);
 }
 
 static void
 update_connections (VigilServerPage *self)
 {
-  set_label_count (self->stream_connections_label,
+  vigil_label_set_count (self->stream_connections_label,
                    vigil_metrics_get_active_connections (self->metrics));
-  set_label_count (self->monitor_connections_label,
+  vigil_label_set_count (self->monitor_connections_label,
                    vigil_metrics_get_monitor_connections (self->metrics));
 }
 
 static void
 update_active_sessions (VigilServerPage *self)
 {
-  set_label_count (self->active_sessions_label,
+  vigil_label_set_count (self->active_sessions_label,
                    vigil_metrics_get_active_sessions (self->metrics));
 }
 
@@ -153,11 +135,11 @@ update_clock (VigilServerPage *self)
     format_uptime (vigil_metrics_get_uptime_seconds (self->metrics));
   VigilStore *store = vigil_engine_get_store (self->engine);
 
-  set_label_if_changed (self->uptime_label, uptime);
+  vigil_label_set_text_if_changed (self->uptime_label, uptime);
 
   /* The store has no signal for its queue; poll it with the clock. */
   if (store != NULL)
-    set_label_count (self->pending_writes_label, vigil_store_get_pending_writes (store));
+    vigil_label_set_count (self->pending_writes_label, vigil_store_get_pending_writes (store));
 }
 
 static gboolean
@@ -175,9 +157,9 @@ update_storage (VigilServerPage *self)
   const char *database_path = vigil_engine_get_database_path (self->engine);
   const char *data_dir = vigil_engine_get_data_dir (self->engine);
 
-  set_label_if_changed (self->database_path_label, database_path ? database_path : "");
+  vigil_label_set_text_if_changed (self->database_path_label, database_path ? database_path : "");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->database_path_label), database_path);
-  set_label_if_changed (self->data_dir_label, data_dir ? data_dir : "");
+  vigil_label_set_text_if_changed (self->data_dir_label, data_dir ? data_dir : "");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->data_dir_label), data_dir);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.open-database-folder",
                                  database_path != NULL);
@@ -190,8 +172,8 @@ update_storage (VigilServerPage *self)
       g_autofree char *journal_upper =
         journal_mode ? g_ascii_strup (journal_mode, -1) : NULL;
 
-      set_label_if_changed (self->schema_version_label, version);
-      set_label_if_changed (self->journal_mode_label,
+      vigil_label_set_text_if_changed (self->schema_version_label, version);
+      vigil_label_set_text_if_changed (self->journal_mode_label,
                             journal_upper ? journal_upper : _("Unknown"));
     }
 }
