@@ -379,6 +379,100 @@ test_device_drift (Fixture       *fixture,
   g_assert_cmpint (after->decision, ==, VIGIL_DECISION_MONITOR);
 }
 
+/* A tap at @offset_ms with the given pressure, size and duration (a
+ * negative value is left out). */
+static VigilEvent *
+make_tap (gint64 offset_ms,
+          double pressure,
+          double size,
+          double duration)
+{
+  g_autoptr(GString) data = g_string_new ("{\"coordinates\": [150, 200]");
+  g_autofree char *text = NULL;
+
+  if (pressure >= 0)
+    g_string_append_printf (data, ", \"pressure\": %.3f", pressure);
+  if (size >= 0)
+    g_string_append_printf (data, ", \"size\": %.3f", size);
+  if (duration >= 0)
+    g_string_append_printf (data, ", \"duration\": %.1f", duration);
+  g_string_append_c (data, '}');
+  text = g_string_free (g_steal_pointer (&data), FALSE);
+  return make_event ("button_click", offset_ms, text);
+}
+
+/* One gesture replayed identically is a script; with a metronome too, a
+ * confident bot that is stepped up. Varying touches, or touches that
+ * carry too few measured values to tell, are not. */
+static void
+test_bot_replay (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(VigilSession) bot = start_session (fixture, NULL);
+  g_autoptr(VigilSession) human = start_session (fixture, NULL);
+  g_autoptr(VigilSession) sparse = start_session (fixture, NULL);
+  g_autoptr(GPtrArray) seven = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GPtrArray) rest = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GPtrArray) human_events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GPtrArray) sparse_events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) early = NULL;
+  g_autoptr(VigilRiskDecision) replayed = NULL;
+  g_autoptr(VigilRiskDecision) decision = NULL;
+  g_autoptr(VigilRiskDecision) human_decision = NULL;
+  g_autoptr(VigilRiskDecision) sparse_decision = NULL;
+  gint64 at = 0;
+
+  /* Seven identical taps (at a human pace) are not yet a replay. */
+  for (guint i = 0; i < 7; i++)
+    {
+      at += 300 + 97 * (i % 5);
+      g_ptr_array_add (seven, make_tap (at, 0.5, 0.1, 100));
+    }
+  feed (fixture, bot, seven);
+  early = last_decision (fixture, bot);
+  g_assert_false (has_reason (early, "bot_replay"));
+
+  /* The eighth is: a monitor on its own ... */
+  g_ptr_array_add (rest, make_tap (at + 700, 0.5, 0.1, 100));
+  feed (fixture, bot, rest);
+  replayed = last_decision (fixture, bot);
+  g_assert_true (has_reason (replayed, "bot_replay"));
+  g_assert_false (has_reason (replayed, "bot_timing"));
+  g_assert_cmpfloat_with_epsilon (replayed->risk, 0.3, 1e-9);
+  g_assert_cmpint (replayed->decision, ==, VIGIL_DECISION_ALLOW);
+
+  /* ... and with a metronome's timing, a step-up. */
+  g_ptr_array_set_size (rest, 0);
+  at += 700;
+  for (guint i = 0; i < 20; i++)
+    g_ptr_array_add (rest, make_tap (at += 250, 0.5, 0.1, 100));
+  feed (fixture, bot, rest);
+  decision = last_decision (fixture, bot);
+  g_assert_true (has_reason (decision, "bot_replay"));
+  g_assert_true (has_reason (decision, "bot_timing"));
+  g_assert_cmpfloat_with_epsilon (decision->risk, 0.8, 1e-9);
+  g_assert_cmpint (decision->decision, ==, VIGIL_DECISION_STEP_UP);
+
+  /* A person's touches vary, even when they are alike. */
+  at = 0;
+  for (guint i = 0; i < 30; i++)
+    {
+      at += 300 + g_test_rand_int_range (0, 1200);
+      g_ptr_array_add (human_events, make_tap (at, 0.5 + 0.001 * (i % 4), 0.1, 90 + i % 7));
+    }
+  feed (fixture, human, human_events);
+  human_decision = last_decision (fixture, human);
+  g_assert_false (has_reason (human_decision, "bot_replay"));
+
+  /* A device with a constant pressure, and nothing else reported. */
+  at = 0;
+  for (guint i = 0; i < 30; i++)
+    g_ptr_array_add (sparse_events, make_tap (at += 300 + g_test_rand_int_range (0, 1200), 1.0, -1, -1));
+  feed (fixture, sparse, sparse_events);
+  sparse_decision = last_decision (fixture, sparse);
+  g_assert_false (has_reason (sparse_decision, "bot_replay"));
+}
+
 static void
 test_impossible_travel (Fixture       *fixture,
                         gconstpointer  data)
@@ -1208,6 +1302,7 @@ main (int   argc,
   ADD ("device-drift", test_device_drift);
   ADD ("impossible-travel", test_impossible_travel);
   ADD ("bot-timing", test_bot_timing);
+  ADD ("bot-replay", test_bot_replay);
   ADD ("step-up-at-0.7", test_step_up_at_0_7);
   ADD ("block-at-0.9", test_block_at_0_9);
   ADD ("block-confidence-exactly-0.8", test_block_confidence_exactly_0_8);

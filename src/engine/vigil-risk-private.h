@@ -17,6 +17,12 @@ G_BEGIN_DECLS
 
 #define VIGIL_RISK_BOT_MIN_EVENTS  20
 #define VIGIL_RISK_BOT_MAX_CV      0.1
+/* Identical actions of one kind in a row (each with at least this many
+ * measured features) that are a replayed gesture, and their say. */
+#define VIGIL_RISK_REPLAY_MIN_ACTIONS   8
+#define VIGIL_RISK_REPLAY_MIN_FEATURES  3
+#define VIGIL_RISK_REPLAY_WEIGHT        0.3
+#define VIGIL_RISK_REPLAY_CONFIDENCE    0.9
 #define VIGIL_RISK_TRAVEL_KM       100.0
 #define VIGIL_RISK_TRAVEL_SECONDS  300
 /* A live modality's window score above this counts against the session,

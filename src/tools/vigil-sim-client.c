@@ -42,7 +42,7 @@ vigil_sim_options_init (VigilSimOptions *options)
     .rate = 0,
     .duration_s = 60,
     .seed = 1,
-    .enroll_sessions = 3,
+    .enroll_sessions = 6,
     .session_events = 40,
     .mpin_length = 6,
     .drain_s = DRAIN_DEFAULT_S,

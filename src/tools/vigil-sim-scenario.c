@@ -507,6 +507,10 @@ session_send_next (Agent *agent)
     return;
   if (session->sent >= session->events_total || sim->stopping || session->blocked)
     {
+      /* An attack the window's end stops before its course is not
+       * counted unless it was caught (see _vigil_sim_session_finish). */
+      if (sim->stopping && session->sent < session->events_total && !session->blocked)
+        session->cut = TRUE;
       session->ending = TRUE;
       if (g_queue_is_empty (&session->in_flight))
         session_close_app (agent);
