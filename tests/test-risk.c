@@ -379,6 +379,61 @@ test_device_drift (Fixture       *fixture,
   g_assert_cmpint (after->decision, ==, VIGIL_DECISION_MONITOR);
 }
 
+/* A live session of the fixture's user on @device at (@lat, @lon), with
+ * one page view so that it is judged. */
+static VigilSession *
+start_session_at (Fixture    *fixture,
+                  const char *device,
+                  double      lat,
+                  double      lon)
+{
+  g_autoptr(JsonObject) context = json_object_new ();
+  g_autoptr(JsonObject) location = json_object_new ();
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  Wait wait = { 0 };
+  VigilSession *session;
+
+  json_object_set_string_member (context, "device_id", device);
+  json_object_set_double_member (location, "latitude", lat);
+  json_object_set_double_member (location, "longitude", lon);
+  json_object_set_object_member (context, "location_data", g_steal_pointer (&location));
+  vigil_sessions_start_async (fixture->sessions, fixture->user_id, device, context, "127.0.0.1", NULL, on_done,
+                              &wait);
+  result = wait_result (&wait);
+  session = vigil_sessions_start_finish (fixture->sessions, result, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (events, make_event ("page_view", 0, "{\"page_name\": \"home\"}"));
+  feed (fixture, session, events);
+  return session;
+}
+
+/* A device the account never used, far from everywhere it was seen:
+ * evidence of a takeover. A new phone at home, the usual phone abroad,
+ * or an account's first session are not. */
+static void
+test_new_device_far (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  /* Bengaluru, then Lagos (about 7,700 km) and Mysuru (about 130 km). */
+  g_autoptr(VigilSession) first = start_session_at (fixture, "phone-1", 12.97, 77.59);
+  g_autoptr(VigilSession) stranger = start_session_at (fixture, "phone-2", 6.52, 3.38);
+  g_autoptr(VigilSession) new_phone = start_session_at (fixture, "phone-3", 12.30, 76.64);
+  g_autoptr(VigilSession) abroad = start_session_at (fixture, "phone-1", 6.52, 3.38);
+  g_autoptr(VigilRiskDecision) first_decision = last_decision (fixture, first);
+  g_autoptr(VigilRiskDecision) stranger_decision = last_decision (fixture, stranger);
+  g_autoptr(VigilRiskDecision) new_phone_decision = last_decision (fixture, new_phone);
+  g_autoptr(VigilRiskDecision) abroad_decision = last_decision (fixture, abroad);
+
+  g_assert_false (has_reason (first_decision, "new_device_far"));
+  g_assert_true (has_reason (stranger_decision, "new_device_far"));
+  g_assert_cmpfloat_with_epsilon (stranger_decision->risk, 0.3, 1e-9);
+  g_assert_cmpint (stranger_decision->decision, ==, VIGIL_DECISION_ALLOW);
+  g_assert_false (has_reason (new_phone_decision, "new_device_far"));
+  g_assert_false (has_reason (abroad_decision, "new_device_far"));
+}
+
 /* A tap at @offset_ms with the given pressure, size and duration (a
  * negative value is left out). */
 static VigilEvent *
@@ -1303,6 +1358,7 @@ main (int   argc,
   ADD ("impossible-travel", test_impossible_travel);
   ADD ("bot-timing", test_bot_timing);
   ADD ("bot-replay", test_bot_replay);
+  ADD ("new-device-far", test_new_device_far);
   ADD ("step-up-at-0.7", test_step_up_at_0_7);
   ADD ("block-at-0.9", test_block_at_0_9);
   ADD ("block-confidence-exactly-0.8", test_block_confidence_exactly_0_8);

@@ -23,7 +23,10 @@ G_BEGIN_DECLS
  *    at least 20 events: +0.5), and a replayed gesture (8 touch, swipe or
  *    mouse actions in a row with every one of at least 3 measured
  *    features identical: +0.3, confidence 0.9), so a metronome that
- *    replays one gesture is stepped up;
+ *    replays one gesture is stepped up; a device the account never
+ *    used, more than 500 km from every earlier trusted session of the
+ *    account (not blocked, risk under 0.7): +0.3, confidence 0.9
+ *    (vigil-risk-novelty.c);
  *  - the user's behavioral model, when one exists, on events that carry
  *    maxidom's payload (keyEvents / mousePaths / clicks);
  *  - the live modalities (vigil-profiles-live.h): the session's touch,

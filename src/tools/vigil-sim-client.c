@@ -14,7 +14,8 @@
 #include "vigil-sim-private.h"
 
 #define START_STAGGER_S  0.05
-#define DRAIN_DEFAULT_S  15.0
+/* Enough for the longest session the window's end finds streaming. */
+#define DRAIN_DEFAULT_S  240.0
 #define CLOSE_WAIT_S     3.0
 #define SETTLE_S         0.2
 
