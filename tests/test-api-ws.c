@@ -1054,6 +1054,29 @@ test_server_stop_closes_sockets (Fixture       *fixture,
   g_assert_cmpuint (stream->close_code, ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
 }
 
+/* Stopping the server only starts the closing handshakes; the engine may
+ * shut down before they finish. The sockets' close then still has the
+ * sessions it needs (no CRITICAL), and the connection count goes to 0. */
+static void
+test_close_after_engine_shutdown (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_auto(Account) account = { 0 };
+  g_autoptr(Client) behavior = NULL;
+  g_autoptr(Client) stream = NULL;
+
+  account_init (fixture, "9000000031", &account);
+  behavior = behavior_connect (fixture, &account);
+  stream = client_connect (fixture, "/ws/behaviour");
+  WAIT_UNTIL (vigil_metrics_get_active_connections (metrics (fixture)) == 2);
+
+  vigil_server_stop (fixture->server);
+  vigil_engine_shutdown (fixture->engine);
+  client_wait_closed (behavior);
+  client_wait_closed (stream);
+  WAIT_UNTIL (vigil_metrics_get_active_connections (metrics (fixture)) == 0);
+}
+
 /* GET / and /event-flow-map */
 
 static VigilTestReply *
@@ -1286,6 +1309,7 @@ main (int   argc,
   ADD ("/api/ws/monitor/refused", test_monitor_refused);
   ADD ("/api/ws/monitor/events", test_monitor_events);
   ADD ("/api/ws/server-stop", test_server_stop_closes_sockets);
+  ADD ("/api/ws/close-after-engine-shutdown", test_close_after_engine_shutdown);
   ADD ("/api/root", test_root);
   ADD ("/api/ws/over-http", test_websocket_routes_over_http);
   ADD ("/api/event-flow-map", test_event_flow_map);

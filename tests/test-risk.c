@@ -379,6 +379,155 @@ test_device_drift (Fixture       *fixture,
   g_assert_cmpint (after->decision, ==, VIGIL_DECISION_MONITOR);
 }
 
+/* A live session of the fixture's user on @device at (@lat, @lon), with
+ * one page view so that it is judged. */
+static VigilSession *
+start_session_at (Fixture    *fixture,
+                  const char *device,
+                  double      lat,
+                  double      lon)
+{
+  g_autoptr(JsonObject) context = json_object_new ();
+  g_autoptr(JsonObject) location = json_object_new ();
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  Wait wait = { 0 };
+  VigilSession *session;
+
+  json_object_set_string_member (context, "device_id", device);
+  json_object_set_double_member (location, "latitude", lat);
+  json_object_set_double_member (location, "longitude", lon);
+  json_object_set_object_member (context, "location_data", g_steal_pointer (&location));
+  vigil_sessions_start_async (fixture->sessions, fixture->user_id, device, context, "127.0.0.1", NULL, on_done,
+                              &wait);
+  result = wait_result (&wait);
+  session = vigil_sessions_start_finish (fixture->sessions, result, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (events, make_event ("page_view", 0, "{\"page_name\": \"home\"}"));
+  feed (fixture, session, events);
+  return session;
+}
+
+/* A device the account never used, far from everywhere it was seen:
+ * evidence of a takeover. A new phone at home, the usual phone abroad,
+ * or an account's first session are not. */
+static void
+test_new_device_far (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  /* Bengaluru, then Lagos (about 7,700 km) and Mysuru (about 130 km). */
+  g_autoptr(VigilSession) first = start_session_at (fixture, "phone-1", 12.97, 77.59);
+  g_autoptr(VigilSession) stranger = start_session_at (fixture, "phone-2", 6.52, 3.38);
+  g_autoptr(VigilSession) new_phone = start_session_at (fixture, "phone-3", 12.30, 76.64);
+  g_autoptr(VigilSession) abroad = start_session_at (fixture, "phone-1", 6.52, 3.38);
+  g_autoptr(VigilRiskDecision) first_decision = last_decision (fixture, first);
+  g_autoptr(VigilRiskDecision) stranger_decision = last_decision (fixture, stranger);
+  g_autoptr(VigilRiskDecision) new_phone_decision = last_decision (fixture, new_phone);
+  g_autoptr(VigilRiskDecision) abroad_decision = last_decision (fixture, abroad);
+
+  g_assert_false (has_reason (first_decision, "new_device_far"));
+  g_assert_true (has_reason (stranger_decision, "new_device_far"));
+  g_assert_cmpfloat_with_epsilon (stranger_decision->risk, 0.3, 1e-9);
+  g_assert_cmpint (stranger_decision->decision, ==, VIGIL_DECISION_ALLOW);
+  g_assert_false (has_reason (new_phone_decision, "new_device_far"));
+  g_assert_false (has_reason (abroad_decision, "new_device_far"));
+}
+
+/* A tap at @offset_ms with the given pressure, size and duration (a
+ * negative value is left out). */
+static VigilEvent *
+make_tap (gint64 offset_ms,
+          double pressure,
+          double size,
+          double duration)
+{
+  g_autoptr(GString) data = g_string_new ("{\"coordinates\": [150, 200]");
+  g_autofree char *text = NULL;
+
+  if (pressure >= 0)
+    g_string_append_printf (data, ", \"pressure\": %.3f", pressure);
+  if (size >= 0)
+    g_string_append_printf (data, ", \"size\": %.3f", size);
+  if (duration >= 0)
+    g_string_append_printf (data, ", \"duration\": %.1f", duration);
+  g_string_append_c (data, '}');
+  text = g_string_free (g_steal_pointer (&data), FALSE);
+  return make_event ("button_click", offset_ms, text);
+}
+
+/* One gesture replayed identically is a script; with a metronome too, a
+ * confident bot that is stepped up. Varying touches, or touches that
+ * carry too few measured values to tell, are not. */
+static void
+test_bot_replay (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(VigilSession) bot = start_session (fixture, NULL);
+  g_autoptr(VigilSession) human = start_session (fixture, NULL);
+  g_autoptr(VigilSession) sparse = start_session (fixture, NULL);
+  g_autoptr(GPtrArray) seven = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GPtrArray) rest = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GPtrArray) human_events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(GPtrArray) sparse_events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
+  g_autoptr(VigilRiskDecision) early = NULL;
+  g_autoptr(VigilRiskDecision) replayed = NULL;
+  g_autoptr(VigilRiskDecision) decision = NULL;
+  g_autoptr(VigilRiskDecision) human_decision = NULL;
+  g_autoptr(VigilRiskDecision) sparse_decision = NULL;
+  gint64 at = 0;
+
+  /* Seven identical taps (at a human pace) are not yet a replay. */
+  for (guint i = 0; i < 7; i++)
+    {
+      at += 300 + 97 * (i % 5);
+      g_ptr_array_add (seven, make_tap (at, 0.5, 0.1, 100));
+    }
+  feed (fixture, bot, seven);
+  early = last_decision (fixture, bot);
+  g_assert_false (has_reason (early, "bot_replay"));
+
+  /* The eighth is: a monitor on its own ... */
+  g_ptr_array_add (rest, make_tap (at + 700, 0.5, 0.1, 100));
+  feed (fixture, bot, rest);
+  replayed = last_decision (fixture, bot);
+  g_assert_true (has_reason (replayed, "bot_replay"));
+  g_assert_false (has_reason (replayed, "bot_timing"));
+  g_assert_cmpfloat_with_epsilon (replayed->risk, 0.3, 1e-9);
+  g_assert_cmpint (replayed->decision, ==, VIGIL_DECISION_ALLOW);
+
+  /* ... and with a metronome's timing, a step-up. */
+  g_ptr_array_set_size (rest, 0);
+  at += 700;
+  for (guint i = 0; i < 20; i++)
+    g_ptr_array_add (rest, make_tap (at += 250, 0.5, 0.1, 100));
+  feed (fixture, bot, rest);
+  decision = last_decision (fixture, bot);
+  g_assert_true (has_reason (decision, "bot_replay"));
+  g_assert_true (has_reason (decision, "bot_timing"));
+  g_assert_cmpfloat_with_epsilon (decision->risk, 0.8, 1e-9);
+  g_assert_cmpint (decision->decision, ==, VIGIL_DECISION_STEP_UP);
+
+  /* A person's touches vary, even when they are alike. */
+  at = 0;
+  for (guint i = 0; i < 30; i++)
+    {
+      at += 300 + g_test_rand_int_range (0, 1200);
+      g_ptr_array_add (human_events, make_tap (at, 0.5 + 0.001 * (i % 4), 0.1, 90 + i % 7));
+    }
+  feed (fixture, human, human_events);
+  human_decision = last_decision (fixture, human);
+  g_assert_false (has_reason (human_decision, "bot_replay"));
+
+  /* A device with a constant pressure, and nothing else reported. */
+  at = 0;
+  for (guint i = 0; i < 30; i++)
+    g_ptr_array_add (sparse_events, make_tap (at += 300 + g_test_rand_int_range (0, 1200), 1.0, -1, -1));
+  feed (fixture, sparse, sparse_events);
+  sparse_decision = last_decision (fixture, sparse);
+  g_assert_false (has_reason (sparse_decision, "bot_replay"));
+}
+
 static void
 test_impossible_travel (Fixture       *fixture,
                         gconstpointer  data)
@@ -1208,6 +1357,8 @@ main (int   argc,
   ADD ("device-drift", test_device_drift);
   ADD ("impossible-travel", test_impossible_travel);
   ADD ("bot-timing", test_bot_timing);
+  ADD ("bot-replay", test_bot_replay);
+  ADD ("new-device-far", test_new_device_far);
   ADD ("step-up-at-0.7", test_step_up_at_0_7);
   ADD ("block-at-0.9", test_block_at_0_9);
   ADD ("block-confidence-exactly-0.8", test_block_confidence_exactly_0_8);

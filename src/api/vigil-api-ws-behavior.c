@@ -31,6 +31,10 @@ typedef struct
 {
   SoupWebsocketConnection *conn;
   VigilEngine             *engine;
+  /* Held from the start: a close handled after the engine shut down
+   * (the server stopping closes its sockets, the peer answers later)
+   * must not reach a VigilSessions the engine already released. */
+  VigilSessions           *sessions;
   VigilSession            *session;
   char                    *user_id;
   GQueue                   replies;
@@ -56,6 +60,7 @@ socket_clear (gpointer data)
   g_queue_clear_full (&socket->replies, reply_free);
   g_clear_object (&socket->session);
   g_clear_object (&socket->conn);
+  g_clear_object (&socket->sessions);
   g_clear_object (&socket->engine);
   g_free (socket->user_id);
 }
@@ -75,7 +80,7 @@ socket_unref (Socket *socket)
 static VigilSessions *
 socket_sessions (Socket *socket)
 {
-  return vigil_engine_get_sessions (socket->engine);
+  return socket->sessions;
 }
 
 static void
@@ -393,6 +398,7 @@ behavior_websocket_cb (SoupServer              *soup_server,
   socket = g_rc_box_new0 (Socket);
   socket->conn = g_object_ref (conn);
   socket->engine = g_object_ref (engine);
+  socket->sessions = g_object_ref (vigil_engine_get_sessions (engine));
   socket->session = g_steal_pointer (&session);
   socket->user_id = g_strdup (claims->subject);
   g_queue_init (&socket->replies);

@@ -34,6 +34,10 @@ typedef struct
   SoupWebsocketConnection *conn;
   VigilServer             *server;     /* weak: only for the message_id counter */
   VigilEngine             *engine;
+  /* Held from the start: a close handled after the engine shut down
+   * (the server stopping closes its sockets, the peer answers later)
+   * must not reach a VigilSessions the engine already released. */
+  VigilSessions           *sessions;
   char                    *token_user; /* the verified holder, under the token policy */
   VigilSession            *own;        /* this connection's session, once used */
   GQueue                   replies;
@@ -60,6 +64,7 @@ socket_clear (gpointer data)
   g_clear_weak_pointer (&socket->server);
   g_clear_object (&socket->own);
   g_clear_object (&socket->conn);
+  g_clear_object (&socket->sessions);
   g_clear_object (&socket->engine);
   g_free (socket->token_user);
 }
@@ -79,7 +84,7 @@ socket_unref (Socket *socket)
 static VigilSessions *
 socket_sessions (Socket *socket)
 {
-  return vigil_engine_get_sessions (socket->engine);
+  return socket->sessions;
 }
 
 static void
@@ -440,6 +445,7 @@ stream_websocket_cb (SoupServer              *soup_server,
   socket->conn = g_object_ref (conn);
   g_set_weak_pointer (&socket->server, server);
   socket->engine = g_object_ref (engine);
+  socket->sessions = g_object_ref (vigil_engine_get_sessions (engine));
   socket->token_user = claims != NULL ? g_strdup (claims->subject) : NULL;
   g_queue_init (&socket->replies);
 

@@ -46,6 +46,11 @@ struct _RiskBehavior
   double                 window_score[N_LIVE];
   double                 weight[N_LIVE];      /* before the common cap */
 
+  /* The last action of each kind, and how many in a row were identical
+   * to it (VIGIL_RISK_REPLAY_MIN_ACTIONS). */
+  double                 last_action[N_LIVE][VIGIL_ACTION_MAX_FEATURES];
+  guint                  same_actions[N_LIVE];
+
   guint                  rejected;      /* events with a malformed field */
   gboolean               can_learn;     /* a live session of a local account */
 };
@@ -186,6 +191,54 @@ update_contribution (RiskState    *state,
   set_contributions (state, behavior);
 }
 
+/* A hand never repeats a gesture exactly: duration, pressure, size and
+ * path all vary a little each time. A run of actions of one kind with
+ * every feature identical is a script replaying one recorded gesture.
+ * Only vectors with at least three measured (non-zero) features count,
+ * so a client that reports little (every missing value is 0) or a
+ * device with a constant pressure does not look like a replay. */
+static void
+check_replay (RiskState                *state,
+              RiskBehavior             *behavior,
+              const VigilFeatureVector *vector)
+{
+  gsize n = MIN (vector->n_features, VIGIL_ACTION_MAX_FEATURES);
+  guint i, measured = 0;
+  gboolean same;
+
+  if (!is_action_modality (vector->modality))
+    return;
+  i = LIVE_INDEX (vector->modality);
+  same = behavior->same_actions[i] > 0;
+  for (gsize f = 0; f < n; f++)
+    {
+      if (vector->values[f] != 0)
+        measured++;
+      if (vector->values[f] != behavior->last_action[i][f])
+        same = FALSE;
+    }
+  if (measured < VIGIL_RISK_REPLAY_MIN_FEATURES)
+    {
+      behavior->same_actions[i] = 0;
+      return;
+    }
+  if (!same)
+    {
+      memcpy (behavior->last_action[i], vector->values, n * sizeof (double));
+      behavior->same_actions[i] = 1;
+      return;
+    }
+  behavior->same_actions[i]++;
+  if (behavior->same_actions[i] >= VIGIL_RISK_REPLAY_MIN_ACTIONS)
+    {
+      g_autofree char *text = g_strdup_printf ("%u identical %s actions in a row", behavior->same_actions[i],
+                                               vigil_modality_to_string (vector->modality));
+
+      _vigil_risk_state_set_contribution (state, "bot_replay", text, VIGIL_RISK_REPLAY_WEIGHT,
+                                          VIGIL_RISK_REPLAY_CONFIDENCE);
+    }
+}
+
 /* Scores @vector when its modality has a model, else queues it for
  * enrollment (unless the session is too risky to learn from). */
 static void
@@ -199,6 +252,7 @@ take_vector (RiskState          *state,
   g_autoptr(GError) error = NULL;
   double score;
 
+  check_replay (state, behavior, vector);
   if (!model_exists (behavior, profiles, state->user_id, modality))
     {
       if (behavior->can_learn)

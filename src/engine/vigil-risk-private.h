@@ -17,6 +17,19 @@ G_BEGIN_DECLS
 
 #define VIGIL_RISK_BOT_MIN_EVENTS  20
 #define VIGIL_RISK_BOT_MAX_CV      0.1
+/* Identical actions of one kind in a row (each with at least this many
+ * measured features) that are a replayed gesture, and their say. */
+#define VIGIL_RISK_REPLAY_MIN_ACTIONS   8
+#define VIGIL_RISK_REPLAY_MIN_FEATURES  3
+#define VIGIL_RISK_REPLAY_WEIGHT        0.3
+#define VIGIL_RISK_REPLAY_CONFIDENCE    0.9
+/* A new device more than this far from every earlier session of the
+ * account (VIGIL_RISK_NOVELTY_SESSIONS of them at most, the trusted ones:
+ * not blocked, risk under the step-up threshold), and its say. */
+#define VIGIL_RISK_NOVELTY_KM           500.0
+#define VIGIL_RISK_NOVELTY_SESSIONS     50
+#define VIGIL_RISK_NOVELTY_WEIGHT       0.3
+#define VIGIL_RISK_NOVELTY_CONFIDENCE   0.9
 #define VIGIL_RISK_TRAVEL_KM       100.0
 #define VIGIL_RISK_TRAVEL_SECONDS  300
 /* A live modality's window score above this counts against the session,
@@ -153,6 +166,22 @@ VigilRiskReason   *_vigil_risk_reason_new    (const char    *code,
                                               double         weight,
                                               double         confidence);
 void               _vigil_risk_reason_free   (gpointer       reason);
+
+/* vigil-risk-rules.c: great-circle distance; a location in @data
+ * (latitude / longitude, lat / lon, or inside location / location_data). */
+double             _vigil_risk_haversine_km       (double            lat1,
+                                                   double            lon1,
+                                                   double            lat2,
+                                                   double            lon2);
+gboolean           _vigil_risk_find_location      (JsonObject       *data,
+                                                   double           *out_lat,
+                                                   double           *out_lon);
+
+/* vigil-risk-novelty.c: a live session from a device the account never
+ * used, far from everywhere the account was seen (a store read). */
+void               _vigil_risk_add_novelty        (RiskState        *state,
+                                                   VigilDb          *db,
+                                                   JsonObject       *context);
 
 /* vigil-risk-behavior.c: the live modalities of a session's events. */
 void               _vigil_risk_behavior_free      (RiskBehavior     *behavior);

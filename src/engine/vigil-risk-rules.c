@@ -202,11 +202,11 @@ event_client_time_us (const VigilEvent *event)
   return time ? g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time) : 0;
 }
 
-static double
-haversine_km (double lat1,
-              double lon1,
-              double lat2,
-              double lon2)
+double
+_vigil_risk_haversine_km (double lat1,
+                          double lon1,
+                          double lat2,
+                          double lon2)
 {
   double to_rad = G_PI / 180.0;
   double dlat = (lat2 - lat1) * to_rad;
@@ -219,10 +219,10 @@ haversine_km (double lat1,
 
 /* {latitude, longitude} (or lat / lon) at the top, or under location /
  * location_data. */
-static gboolean
-find_location (JsonObject *data,
-               double     *out_lat,
-               double     *out_lon)
+gboolean
+_vigil_risk_find_location (JsonObject *data,
+                           double     *out_lat,
+                           double     *out_lon)
 {
   static const char * const containers[] = { "location", "location_data" };
 
@@ -234,7 +234,7 @@ find_location (JsonObject *data,
       JsonNode *node = json_object_get_member (data, containers[i]);
 
       if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
-          find_location (json_node_get_object (node), out_lat, out_lon))
+          _vigil_risk_find_location (json_node_get_object (node), out_lat, out_lon))
         return TRUE;
     }
   return FALSE;
@@ -285,11 +285,11 @@ check_travel (RiskState  *state,
 {
   double lat, lon;
 
-  if (!find_location (data, &lat, &lon))
+  if (!_vigil_risk_find_location (data, &lat, &lon))
     return;
   if (state->has_location)
     {
-      double km = haversine_km (state->latitude, state->longitude, lat, lon);
+      double km = _vigil_risk_haversine_km (state->latitude, state->longitude, lat, lon);
       gint64 elapsed_us = at_us - state->location_us;
 
       if (km > VIGIL_RISK_TRAVEL_KM && elapsed_us < VIGIL_RISK_TRAVEL_SECONDS * G_USEC_PER_SEC)

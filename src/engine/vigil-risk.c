@@ -485,6 +485,7 @@ ensure_live_state (VigilRisk  *self,
   state->live = TRUE;
   state->in_store = TRUE;
   add_history (self, state);
+  _vigil_risk_add_novelty (state, vigil_store_get_reader (self->store), vigil_session_get_context (session));
   g_hash_table_insert (self->states, state->session_id, state);
   return state;
 }

@@ -20,7 +20,13 @@ G_BEGIN_DECLS
  *    context: +0.6; an IP address change: +0.2), impossible travel (more
  *    than 100 km in less than 300 s: +0.6) and bot-like timing (the
  *    coefficient of variation of the last inter-event gaps under 0.1 over
- *    at least 20 events: +0.5);
+ *    at least 20 events: +0.5), and a replayed gesture (8 touch, swipe or
+ *    mouse actions in a row with every one of at least 3 measured
+ *    features identical: +0.3, confidence 0.9), so a metronome that
+ *    replays one gesture is stepped up; a device the account never
+ *    used, more than 500 km from every earlier trusted session of the
+ *    account (not blocked, risk under 0.7): +0.3, confidence 0.9
+ *    (vigil-risk-novelty.c);
  *  - the user's behavioral model, when one exists, on events that carry
  *    maxidom's payload (keyEvents / mousePaths / clicks);
  *  - the live modalities (vigil-profiles-live.h): the session's touch,

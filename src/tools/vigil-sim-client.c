@@ -14,7 +14,8 @@
 #include "vigil-sim-private.h"
 
 #define START_STAGGER_S  0.05
-#define DRAIN_DEFAULT_S  15.0
+/* Enough for the longest session the window's end finds streaming. */
+#define DRAIN_DEFAULT_S  240.0
 #define CLOSE_WAIT_S     3.0
 #define SETTLE_S         0.2
 
@@ -42,7 +43,7 @@ vigil_sim_options_init (VigilSimOptions *options)
     .rate = 0,
     .duration_s = 60,
     .seed = 1,
-    .enroll_sessions = 3,
+    .enroll_sessions = 6,
     .session_events = 40,
     .mpin_length = 6,
     .drain_s = DRAIN_DEFAULT_S,

@@ -505,7 +505,11 @@ session_send_next (Agent *agent)
 
   if (session->ws == NULL || session->ending)
     return;
-  if (session->sent >= session->events_total || sim->stopping || session->blocked)
+  /* A session the window's end finds streaming runs its course (no new
+   * one starts): an attack is judged on all of it, not on the part
+   * before an arbitrary cut, and a genuine session has all its chances
+   * of a false alarm. Load runs just stop. */
+  if (session->sent >= session->events_total || (sim->stopping && sim->options->acks_only) || session->blocked)
     {
       session->ending = TRUE;
       if (g_queue_is_empty (&session->in_flight))
