@@ -117,6 +117,7 @@ test_summary_matches_store (void)
   g_autoptr(GHashTable) logs = NULL;
   g_autoptr(GError) error = NULL;
   guint ended;
+  guint blocked;
 
   set_up_api (&api);
   short_run_options (&options, &api, "genuine=3,takeover=1,takeover-mid=1,bot=1,device-change=1,lifecycle=2");
@@ -131,8 +132,15 @@ test_summary_matches_store (void)
   g_assert_cmpuint (report->scenarios[VIGIL_SIM_ENROLLMENT].failed, ==, 0);
   g_assert_cmpuint (vigil_sim_report_events_sent (report), >, 0);
   g_assert_cmpuint (report->open_sessions, ==, 0);
-  /* Nothing sent went unanswered, and what was acknowledged is stored. */
-  g_assert_cmpuint (vigil_sim_report_events_acked (report), ==, vigil_sim_report_events_sent (report));
+  /* What was acknowledged is stored, and only that (below). An event can
+   * go unanswered only when it crossed the close of a session the server
+   * blocked: at most one per blocked session, since the sim sends the
+   * next event after the previous one's answer. */
+  blocked = 0;
+  for (guint s = 0; s < VIGIL_SIM_N_SCENARIOS; s++)
+    blocked += report->scenarios[s].blocked;
+  g_assert_cmpuint (vigil_sim_report_events_acked (report), <=, vigil_sim_report_events_sent (report));
+  g_assert_cmpuint (vigil_sim_report_events_sent (report) - vigil_sim_report_events_acked (report), <=, blocked);
   vigil_test_api_wait_idle (&api);
   g_assert_cmpint (stored_events (&api), ==, (gint64) vigil_sim_report_events_acked (report));
   g_assert_cmpfloat (vigil_sim_report_latency_ms (report, 99), >, 0);

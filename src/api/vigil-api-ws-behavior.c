@@ -41,6 +41,11 @@ typedef struct
   guint                    appending;     /* appends not yet answered */
   gboolean                 closed;
   gboolean                 detached;
+  /* A close the server decided (block, end) waits for the answers to
+   * events already committed, so a client never misses the ack of an
+   * event that was stored. */
+  gushort                  close_code;    /* 0: none pending */
+  char                    *close_reason;
 } Socket;
 
 static void
@@ -58,6 +63,7 @@ socket_clear (gpointer data)
   Socket *socket = data;
 
   g_queue_clear_full (&socket->replies, reply_free);
+  g_clear_pointer (&socket->close_reason, g_free);
   g_clear_object (&socket->session);
   g_clear_object (&socket->conn);
   g_clear_object (&socket->sessions);
@@ -179,6 +185,8 @@ append_done (GObject      *source,
   flush_replies (socket);
 
   socket->appending--;
+  if (socket->close_code != 0 && socket->appending == 0 && !socket->closed)
+    vigil_api_ws_close (socket->conn, socket->close_code, socket->close_reason);
   if (socket->closed && socket->appending == 0)
     detach (socket);
 
@@ -243,6 +251,21 @@ on_message (SoupWebsocketConnection *conn,
 }
 
 static void
+close_when_answered (Socket     *socket,
+                     gushort     code,
+                     const char *reason)
+{
+  if (socket->appending == 0)
+    {
+      vigil_api_ws_close (socket->conn, code, reason);
+      return;
+    }
+  socket->close_code = code;
+  g_free (socket->close_reason);
+  socket->close_reason = g_strdup (reason);
+}
+
+static void
 on_mpin_required (VigilSession *session,
                   gpointer      user_data)
 {
@@ -272,7 +295,7 @@ on_blocked (VigilSession *session,
   vigil_api_builder_add_nullable_string (builder, "reason", reason);
   json_builder_end_object (builder);
   vigil_api_ws_send (socket->conn, builder);
-  vigil_api_ws_close (socket->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "Session blocked");
+  close_when_answered (socket, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "Session blocked");
 }
 
 static void
@@ -282,8 +305,7 @@ on_ended (VigilSession *session,
 {
   Socket *socket = user_data;
 
-  vigil_api_ws_close (socket->conn, SOUP_WEBSOCKET_CLOSE_NORMAL,
-                      reason != NULL ? reason : "Session ended");
+  close_when_answered (socket, SOUP_WEBSOCKET_CLOSE_NORMAL, reason != NULL ? reason : "Session ended");
 }
 
 static void
