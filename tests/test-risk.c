@@ -13,6 +13,7 @@
 #include "vigil-engine.h"
 #include "vigil-error.h"
 #include "vigil-profiles-live.h"
+#include "vigil-risk-private.h"
 #include "vigil-rng.h"
 #include "vigil-test-util.h"
 #include "vigil-time.h"
@@ -781,6 +782,80 @@ test_analyze_external (Fixture       *fixture,
   g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_NOT_FOUND);
 }
 
+/* Persistent deviation (vigil-risk-behavior.c): one modality's foreign
+ * windows, one after another, step up on their own; isolated ones (a
+ * genuine user has some) only monitor; behaviour alone never blocks. */
+static VigilDecision
+touch_scores (RiskState     *state,
+              VigilProfiles *profiles,
+              double         score,
+              guint          n)
+{
+  g_autoptr(VigilRiskDecision) decision = NULL;
+
+  for (guint k = 0; k < n; k++)
+    _vigil_risk_behavior_add_score (state, profiles, VIGIL_MODALITY_TOUCH, score);
+  decision = _vigil_risk_state_evaluate (state, 0);
+  return decision->decision;
+}
+
+static void
+test_persistent_isolated (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  VigilProfiles *profiles = vigil_engine_get_profiles (fixture->engine);
+  RiskState *state = _vigil_risk_state_new ("s-genuine", fixture->user_id, NULL, 0);
+
+  /* 100 touches in windows of five: every third window foreign, the
+   * others typical; two foreign windows in a row at most. */
+  for (guint w = 0; w < 20; w++)
+    {
+      VigilDecision decision = touch_scores (state, profiles, w % 3 == 2 ? 0.999 : 0.4, 5);
+
+      g_assert_cmpint (decision, <=, VIGIL_DECISION_MONITOR);
+    }
+  g_assert_cmpint (touch_scores (state, profiles, 0.999, 5), <=, VIGIL_DECISION_MONITOR);
+  g_assert_cmpint (touch_scores (state, profiles, 0.999, 5), <=, VIGIL_DECISION_MONITOR);
+  g_assert_cmpint (touch_scores (state, profiles, 0.4, 5), <=, VIGIL_DECISION_MONITOR);
+  _vigil_risk_state_free (state);
+}
+
+static void
+test_persistent_takeover (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  VigilProfiles *profiles = vigil_engine_get_profiles (fixture->engine);
+  RiskState *state = _vigil_risk_state_new ("s-taken", fixture->user_id, NULL, 0);
+  g_autoptr(VigilRiskDecision) decision = NULL;
+  const VigilRiskReason *reason;
+
+  /* The owner first, then someone else on the same phone. */
+  g_assert_cmpint (touch_scores (state, profiles, 0.4, 30), ==, VIGIL_DECISION_ALLOW);
+  g_assert_cmpint (touch_scores (state, profiles, 0.999, 10), <=, VIGIL_DECISION_MONITOR);
+  g_assert_cmpint (touch_scores (state, profiles, 0.999, 5), ==, VIGIL_DECISION_STEP_UP);
+  decision = _vigil_risk_state_evaluate (state, 0);
+  reason = g_ptr_array_index (decision->reasons, 0);
+  g_assert_cmpstr (reason->code, ==, "behavior.touch");
+  g_assert_cmpstr (reason->text, ==, "Touch pattern has differed from the user's for 3 windows in a row");
+  g_assert_cmpfloat (decision->risk, <, VIGIL_RISK_HIGH_THRESHOLD);
+
+  /* More of it, and other modalities foreign too: still no block on
+   * behaviour alone. */
+  g_assert_cmpint (touch_scores (state, profiles, 0.999, 50), ==, VIGIL_DECISION_STEP_UP);
+  for (guint k = 0; k < 60; k++)
+    {
+      _vigil_risk_behavior_add_score (state, profiles, VIGIL_MODALITY_SWIPE, 0.999);
+      _vigil_risk_behavior_add_score (state, profiles, VIGIL_MODALITY_NAVIGATION, 0.999);
+    }
+  g_clear_pointer (&decision, vigil_risk_decision_free);
+  decision = _vigil_risk_state_evaluate (state, 0);
+  g_assert_cmpint (decision->decision, ==, VIGIL_DECISION_STEP_UP);
+
+  /* The owner back: a typical window ends the streak. */
+  g_assert_cmpint (touch_scores (state, profiles, 0.4, 5), <=, VIGIL_DECISION_STEP_UP);
+  _vigil_risk_state_free (state);
+}
+
 /* Live behavior, end to end. A persona is a behavioural signature: how
  * hard and how long one taps, how fast one scrolls and swipes, one's
  * typing rhythm, how long one stays on each screen and which ways one
@@ -1372,6 +1447,8 @@ main (int   argc,
               test_live_takeover, fixture_tear_down);
 #define ADD(path, func) g_test_add ("/risk/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("live-abstains", test_live_abstains);
+  ADD ("persistent-deviation/isolated", test_persistent_isolated);
+  ADD ("persistent-deviation/takeover", test_persistent_takeover);
 #undef ADD
 
   return g_test_run ();

@@ -29,6 +29,16 @@
 /* A modality whose model is missing is looked up again after this many
  * of its vectors (a store read), so a model trained meanwhile is found. */
 #define RECHECK_VECTORS    16
+/* Persistent deviation: a modality's scores are also judged in disjoint
+ * windows (PERSIST_BLOCK actions, or one keystroke or navigation window
+ * each). A genuine user's window exceeds VIGIL_LIVE_ANOMALY_FLOOR by
+ * chance in about 5% of windows, so PERSIST_WINDOWS of them in a row
+ * (about 1 in 8000) is evidence that someone else is using the account,
+ * worth a step-up on its own: the modality's weight rises to the common
+ * cap, which still never blocks. Disjoint, so that one odd action does
+ * not count in several windows. */
+#define PERSIST_BLOCK      5
+#define PERSIST_WINDOWS    3
 
 struct _RiskBehavior
 {
@@ -45,6 +55,9 @@ struct _RiskBehavior
   guint                  next_score[N_LIVE];
   double                 window_score[N_LIVE];
   double                 weight[N_LIVE];      /* before the common cap */
+  double                 block[N_LIVE][PERSIST_BLOCK];
+  guint                  n_block[N_LIVE];
+  guint                  streak[N_LIVE];      /* anomalous windows in a row */
 
   /* The last action of each kind, and how many in a row were identical
    * to it (VIGIL_RISK_REPLAY_MIN_ACTIONS). */
@@ -65,6 +78,15 @@ static const char * const differs_text[N_LIVE] = {
   "Mouse movement differs from the user's",
   "Typing rhythm differs from the user's",
   "Navigation differs from the user's",
+};
+
+/* Followed by "for N windows in a row". */
+static const char * const persists_text[N_LIVE] = {
+  "Touch pattern has differed from the user's",
+  "Swipe and scroll pattern has differed from the user's",
+  "Mouse movement has differed from the user's",
+  "Typing rhythm has differed from the user's",
+  "Navigation has differed from the user's",
 };
 
 static const char * const matches_text[N_LIVE] = {
@@ -147,7 +169,15 @@ set_contributions (RiskState    *state,
     {
       const char *code = codes[i];
 
-      if (behavior->weight[i] > 0)
+      if (behavior->weight[i] > 0 && behavior->streak[i] >= PERSIST_WINDOWS)
+        {
+          g_autofree char *text = g_strdup_printf ("%s for %u windows in a row", persists_text[i],
+                                                   behavior->streak[i]);
+
+          _vigil_risk_state_set_contribution (state, code, text, behavior->weight[i] * scale,
+                                              MAX (behavior->window_score[i], VIGIL_LIVE_ANOMALY_FLOOR));
+        }
+      else if (behavior->weight[i] > 0)
         _vigil_risk_state_set_contribution (state, code, differs_text[i], behavior->weight[i] * scale,
                                             behavior->window_score[i]);
       else if (behavior->weight[i] < 0)
@@ -156,6 +186,26 @@ set_contributions (RiskState    *state,
       else
         g_hash_table_remove (state->contributions, code);
     }
+}
+
+/* Counts @score into the modality's current disjoint window; a completed
+ * window extends or ends the streak. */
+static void
+update_streak (RiskBehavior *behavior,
+               VigilModality modality,
+               double        score)
+{
+  guint i = LIVE_INDEX (modality);
+  guint size = is_action_modality (modality) ? PERSIST_BLOCK : 1;
+
+  behavior->block[i][behavior->n_block[i]++] = score;
+  if (behavior->n_block[i] < size)
+    return;
+  behavior->n_block[i] = 0;
+  if (vigil_actions_window_score (behavior->block[i], size) > VIGIL_LIVE_ANOMALY_FLOOR)
+    behavior->streak[i]++;
+  else
+    behavior->streak[i] = 0;
 }
 
 static void
@@ -188,6 +238,8 @@ update_contribution (RiskState    *state,
     behavior->weight[i] = -0.02;
   else
     behavior->weight[i] = 0;
+  if (behavior->streak[i] >= PERSIST_WINDOWS)
+    behavior->weight[i] = VIGIL_LIVE_TOTAL_WEIGHT;
   set_contributions (state, behavior);
 }
 
@@ -239,6 +291,35 @@ check_replay (RiskState                *state,
     }
 }
 
+static void
+add_score (RiskState    *state,
+           RiskBehavior *behavior,
+           VigilModality modality,
+           double        score)
+{
+  guint i = LIVE_INDEX (modality);
+  guint ring = is_action_modality (modality) ? ACTION_RING : WINDOW_RING;
+
+  update_streak (behavior, modality, score);
+  behavior->scores[i][behavior->next_score[i]] = score;
+  behavior->next_score[i] = (behavior->next_score[i] + 1) % ring;
+  behavior->n_scores[i] = MIN (behavior->n_scores[i] + 1, ring);
+  update_contribution (state, behavior, modality);
+}
+
+void
+_vigil_risk_behavior_add_score (RiskState     *state,
+                                VigilProfiles *profiles,
+                                VigilModality  modality,
+                                double         score)
+{
+  g_return_if_fail (modality >= VIGIL_N_MAXIDOM_MODALITIES && modality < VIGIL_N_MODALITIES);
+
+  if (state->behavior == NULL)
+    state->behavior = behavior_new (profiles, state->live);
+  add_score (state, state->behavior, modality, score);
+}
+
 /* Scores @vector when its modality has a model, else queues it for
  * enrollment (unless the session is too risky to learn from). */
 static void
@@ -248,7 +329,6 @@ take_vector (RiskState          *state,
              VigilFeatureVector *vector)
 {
   VigilModality modality = vector->modality;
-  guint i = LIVE_INDEX (modality);
   g_autoptr(GError) error = NULL;
   double score;
 
@@ -274,10 +354,7 @@ take_vector (RiskState          *state,
       return;
     }
   vigil_feature_vector_free (vector);
-  behavior->scores[i][behavior->next_score[i]] = score;
-  behavior->next_score[i] = (behavior->next_score[i] + 1) % (is_action_modality (modality) ? ACTION_RING : WINDOW_RING);
-  behavior->n_scores[i] = MIN (behavior->n_scores[i] + 1, is_action_modality (modality) ? ACTION_RING : WINDOW_RING);
-  update_contribution (state, behavior, modality);
+  add_score (state, behavior, modality, score);
 }
 
 static VigilFeatureVector *

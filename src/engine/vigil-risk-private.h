@@ -196,6 +196,13 @@ void               _vigil_risk_behavior_flush     (RiskState        *state,
                                                    gboolean          suspicious);
 /* Events whose behavioral fields had the wrong type. */
 guint              _vigil_risk_behavior_get_rejected (RiskBehavior  *behavior);
+/* One live modality's calibrated score (0 typical of the user, 1 unlike
+ * anything the user does), as if a vector had been scored: for tests of
+ * how the modalities are combined without training a model. */
+void               _vigil_risk_behavior_add_score (RiskState     *state,
+                                                   VigilProfiles *profiles,
+                                                   VigilModality  modality,
+                                                   double         score);
 /* Makes @decision (owned) the session's latest: its risk shown on the
  * live session; stored (with @always, or when the outcome changed, with
  * the store's callback @callback) and executed when it changed. Answers
