@@ -108,6 +108,37 @@ wait_for_logs (VigilTestApi *api,
   return found;
 }
 
+/* Each session of the window has its record, and the records add up to
+ * the scenario lines of the summary. */
+static void
+check_session_records (const VigilSimReport *report)
+{
+  guint sessions[VIGIL_SIM_N_SCENARIOS] = { 0 }, detected[VIGIL_SIM_N_SCENARIOS] = { 0 };
+  guint64 sent[VIGIL_SIM_N_SCENARIOS] = { 0 };
+  g_autoptr(JsonNode) json = vigil_sim_report_to_json (report);
+  JsonArray *listed = json_object_get_array_member (json_node_get_object (json), "sessions");
+
+  g_assert_cmpuint (json_array_get_length (listed), ==, report->sessions->len);
+  for (guint i = 0; i < report->sessions->len; i++)
+    {
+      const VigilSimSessionRecord *record = &g_array_index (report->sessions, VigilSimSessionRecord, i);
+
+      g_assert_cmpint (record->scenario, !=, VIGIL_SIM_ENROLLMENT);
+      g_assert_cmpuint (record->user, <, report->users);
+      g_assert_cmpuint (record->attack_at, <=, record->events_sent);
+      g_assert_true (!record->detected || record->attacked);
+      sessions[record->scenario]++;
+      detected[record->scenario] += record->detected;
+      sent[record->scenario] += record->events_sent;
+    }
+  for (guint s = VIGIL_SIM_GENUINE; s < VIGIL_SIM_N_SCENARIOS; s++)
+    {
+      g_assert_cmpuint (sessions[s], ==, report->scenarios[s].sessions);
+      g_assert_cmpuint (detected[s], ==, report->scenarios[s].detected);
+      g_assert_cmpuint (sent[s], ==, report->scenarios[s].events_sent);
+    }
+}
+
 static void
 test_summary_matches_store (void)
 {
@@ -153,6 +184,7 @@ test_summary_matches_store (void)
   for (guint i = 0; i < report->ended_ids->len; i++)
     g_assert_true (g_hash_table_contains (logs, report->ended_ids->pdata[i]));
 
+  check_session_records (report);
   vigil_test_api_tear_down (&api);
 }
 

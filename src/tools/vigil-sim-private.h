@@ -42,6 +42,7 @@ struct _SimSession
   guint              sent;
   GQueue             in_flight;      /* gint64 send times, in order */
   gint64             attack_start_us;/* 0 until the attack begins */
+  guint              attack_at;      /* events sent before it began */
   gint64             first_push_us;  /* the first step-up or block after it */
   gint64             started_us;
   guint              attempts;

@@ -35,6 +35,14 @@ vigil_sim_scenario_is_attack (VigilSimScenario scenario)
   return scenario != VIGIL_SIM_ENROLLMENT && scenario != VIGIL_SIM_GENUINE && scenario != VIGIL_SIM_LIFECYCLE;
 }
 
+static void
+session_record_clear (gpointer data)
+{
+  VigilSimSessionRecord *record = data;
+
+  g_clear_pointer (&record->session_id, g_free);
+}
+
 VigilSimReport *
 vigil_sim_report_new (void)
 {
@@ -44,6 +52,8 @@ vigil_sim_report_new (void)
     report->scenarios[i].detect_s = g_array_new (FALSE, FALSE, sizeof (double));
   report->latencies_ms = g_array_new (FALSE, FALSE, sizeof (double));
   report->ended_ids = g_ptr_array_new_with_free_func (g_free);
+  report->sessions = g_array_new (FALSE, TRUE, sizeof (VigilSimSessionRecord));
+  g_array_set_clear_func (report->sessions, session_record_clear);
   return report;
 }
 
@@ -56,6 +66,7 @@ vigil_sim_report_free (VigilSimReport *report)
     g_array_unref (report->scenarios[i].detect_s);
   g_array_unref (report->latencies_ms);
   g_ptr_array_unref (report->ended_ids);
+  g_array_unref (report->sessions);
   g_free (report->first_error);
   g_free (report);
 }
@@ -272,6 +283,37 @@ add_scenario (JsonBuilder                 *builder,
   json_builder_end_object (builder);
 }
 
+static void
+add_session (JsonBuilder                 *builder,
+             const VigilSimSessionRecord *record)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "scenario");
+  json_builder_add_string_value (builder, vigil_sim_scenario_to_string (record->scenario));
+  if (record->session_id != NULL)
+    {
+      json_builder_set_member_name (builder, "session_id");
+      json_builder_add_string_value (builder, record->session_id);
+    }
+  add_int (builder, "user", record->user);
+  add_int (builder, "events_sent", record->events_sent);
+  if (vigil_sim_scenario_is_attack (record->scenario))
+    {
+      add_int (builder, "attack_at_event", record->attack_at);
+      json_builder_set_member_name (builder, "attacked");
+      json_builder_add_boolean_value (builder, record->attacked);
+      json_builder_set_member_name (builder, "detected");
+      json_builder_add_boolean_value (builder, record->detected);
+      if (record->detected)
+        add_double (builder, "time_to_detection_s", record->detect_s);
+    }
+  json_builder_set_member_name (builder, "stepped_up");
+  json_builder_add_boolean_value (builder, record->stepped_up);
+  json_builder_set_member_name (builder, "blocked");
+  json_builder_add_boolean_value (builder, record->blocked);
+  json_builder_end_object (builder);
+}
+
 JsonNode *
 vigil_sim_report_to_json (const VigilSimReport *report)
 {
@@ -294,6 +336,11 @@ vigil_sim_report_to_json (const VigilSimReport *report)
     if (report->scenarios[i].sessions > 0)
       add_scenario (builder, i, &report->scenarios[i]);
   json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "sessions");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < report->sessions->len; i++)
+    add_session (builder, &g_array_index (report->sessions, VigilSimSessionRecord, i));
+  json_builder_end_array (builder);
   if (report->first_error != NULL)
     {
       json_builder_set_member_name (builder, "first_error");

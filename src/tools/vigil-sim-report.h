@@ -30,6 +30,22 @@ typedef struct
   GArray  *detect_s;          /* double: seconds from the attack's start to its detection */
 } VigilSimScenarioStats;
 
+/* One session of the measurement window, for a look at single decisions
+ * (the JSON summary lists them). */
+typedef struct
+{
+  VigilSimScenario scenario;
+  char            *session_id;   /* NULL: it never got one */
+  guint            user;         /* the simulated user's index */
+  guint            events_sent;
+  guint            attack_at;    /* the events sent when the attack began */
+  gboolean         attacked;     /* counted in the scenario's detection rate */
+  gboolean         stepped_up;
+  gboolean         blocked;
+  gboolean         detected;
+  double           detect_s;     /* from the attack's start; when detected */
+} VigilSimSessionRecord;
+
 struct _VigilSimReport
 {
   VigilSimScenarioStats  scenarios[VIGIL_SIM_N_SCENARIOS];
@@ -42,6 +58,7 @@ struct _VigilSimReport
   guint                  open_sessions;
   GArray                *latencies_ms;   /* double */
   GPtrArray             *ended_ids;      /* session ids the server ended, in order */
+  GArray                *sessions;       /* VigilSimSessionRecord, in the order they finished */
   char                  *first_error;
 };
 

@@ -112,13 +112,15 @@ _vigil_sim_session_finish (Agent *agent)
 {
   SimSession *session = agent->session;
   VigilSimScenarioStats *stats;
+  VigilSimSessionRecord record = { 0 };
 
   if (session == NULL || session->busy > 0 || session->ws != NULL)
     return;
   stats = stats_of (agent);
   /* Only attacks that began count for the detection rate: not a switch
    * the session never reached, nor a run the window's end cut short. */
-  if (session->attack_start_us != 0 && (!session->cut || session->detected))
+  record.attacked = session->attack_start_us != 0 && (!session->cut || session->detected);
+  if (record.attacked)
     stats->attacked++;
   if (session->failed && !session->ended)
     stats->failed++;
@@ -139,6 +141,19 @@ _vigil_sim_session_finish (Agent *agent)
       g_array_append_val (stats->detect_s, seconds);
       if (seconds <= DETECTION_WINDOW_S)
         stats->detected_60s++;
+      record.detect_s = seconds;
+    }
+  if (session->scenario != VIGIL_SIM_ENROLLMENT)
+    {
+      record.scenario = session->scenario;
+      record.session_id = g_strdup (session->session_id);
+      record.user = agent->index;
+      record.events_sent = session->sent;
+      record.attack_at = session->attack_at;
+      record.stepped_up = session->stepped_up;
+      record.blocked = session->blocked;
+      record.detected = session->detected;
+      g_array_append_val (agent->sim->report->sessions, record);
     }
   g_clear_pointer (&agent->session, _vigil_sim_session_free);
   _vigil_sim_agent_idle (agent);
@@ -465,6 +480,7 @@ switch_hands (Agent *agent)
     {
       session->walk.signature = session->actor;
       session->attack_start_us = _vigil_sim_now_us ();
+      session->attack_at = session->sent;
     }
   else if (session->scenario == VIGIL_SIM_DEVICE_CHANGE)
     {
@@ -484,6 +500,7 @@ switch_hands (Agent *agent)
       session->walk.ip_address = session->context_ip;
       session->walk.context_next = TRUE;
       session->attack_start_us = _vigil_sim_now_us ();
+      session->attack_at = session->sent;
     }
   else if (session->scenario == VIGIL_SIM_LIFECYCLE)
     {
