@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vigil-actions.h"
+#include "vigil-cusum.h"
 #include "vigil-error.h"
 #include "vigil-event-fields.h"
 #include "vigil-keystrokes.h"
@@ -29,16 +30,11 @@
 /* A modality whose model is missing is looked up again after this many
  * of its vectors (a store read), so a model trained meanwhile is found. */
 #define RECHECK_VECTORS    16
-/* Persistent deviation: a modality's scores are also judged in disjoint
- * windows (PERSIST_BLOCK actions, or one keystroke or navigation window
- * each). A genuine user's window exceeds VIGIL_LIVE_ANOMALY_FLOOR by
- * chance in about 5% of windows, so PERSIST_WINDOWS of them in a row
- * (about 1 in 8000) is evidence that someone else is using the account,
- * worth a step-up on its own: the modality's weight rises to the common
- * cap, which still never blocks. Disjoint, so that one odd action does
- * not count in several windows. */
-#define PERSIST_BLOCK      5
-#define PERSIST_WINDOWS    3
+/* Persistent deviation: every score of a modality also feeds its
+ * sequential test (vigil-cusum.h). Its alarm, evidence that someone else
+ * has been using the account for a while, is worth a step-up on its own:
+ * the modality's weight rises to the common cap, which still never
+ * blocks. */
 
 struct _RiskBehavior
 {
@@ -55,9 +51,7 @@ struct _RiskBehavior
   guint                  next_score[N_LIVE];
   double                 window_score[N_LIVE];
   double                 weight[N_LIVE];      /* before the common cap */
-  double                 block[N_LIVE][PERSIST_BLOCK];
-  guint                  n_block[N_LIVE];
-  guint                  streak[N_LIVE];      /* anomalous windows in a row */
+  VigilCusum             evidence[N_LIVE];
 
   /* The last action of each kind, and how many in a row were identical
    * to it (VIGIL_RISK_REPLAY_MIN_ACTIONS). */
@@ -80,7 +74,7 @@ static const char * const differs_text[N_LIVE] = {
   "Navigation differs from the user's",
 };
 
-/* Followed by "for N windows in a row". */
+/* Followed by "over the last N actions" (or windows). */
 static const char * const persists_text[N_LIVE] = {
   "Touch pattern has differed from the user's",
   "Swipe and scroll pattern has differed from the user's",
@@ -169,11 +163,15 @@ set_contributions (RiskState    *state,
     {
       const char *code = codes[i];
 
-      if (behavior->weight[i] > 0 && behavior->streak[i] >= PERSIST_WINDOWS)
+      if (behavior->weight[i] > 0 && vigil_cusum_alarm (&behavior->evidence[i]))
         {
-          g_autofree char *text = g_strdup_printf ("%s for %u windows in a row", persists_text[i],
-                                                   behavior->streak[i]);
+          guint run = behavior->evidence[i].run;
+          g_autofree char *text = NULL;
 
+          if (is_action_modality (VIGIL_N_MAXIDOM_MODALITIES + i))
+            text = g_strdup_printf ("%s over the last %u actions", persists_text[i], run);
+          else
+            text = g_strdup_printf ("%s over the last %u windows", persists_text[i], run);
           _vigil_risk_state_set_contribution (state, code, text, behavior->weight[i] * scale,
                                               MAX (behavior->window_score[i], VIGIL_LIVE_ANOMALY_FLOOR));
         }
@@ -186,26 +184,6 @@ set_contributions (RiskState    *state,
       else
         g_hash_table_remove (state->contributions, code);
     }
-}
-
-/* Counts @score into the modality's current disjoint window; a completed
- * window extends or ends the streak. */
-static void
-update_streak (RiskBehavior *behavior,
-               VigilModality modality,
-               double        score)
-{
-  guint i = LIVE_INDEX (modality);
-  guint size = is_action_modality (modality) ? PERSIST_BLOCK : 1;
-
-  behavior->block[i][behavior->n_block[i]++] = score;
-  if (behavior->n_block[i] < size)
-    return;
-  behavior->n_block[i] = 0;
-  if (vigil_actions_window_score (behavior->block[i], size) > VIGIL_LIVE_ANOMALY_FLOOR)
-    behavior->streak[i]++;
-  else
-    behavior->streak[i] = 0;
 }
 
 static void
@@ -238,7 +216,7 @@ update_contribution (RiskState    *state,
     behavior->weight[i] = -0.02;
   else
     behavior->weight[i] = 0;
-  if (behavior->streak[i] >= PERSIST_WINDOWS)
+  if (vigil_cusum_alarm (&behavior->evidence[i]))
     behavior->weight[i] = VIGIL_LIVE_TOTAL_WEIGHT;
   set_contributions (state, behavior);
 }
@@ -300,7 +278,7 @@ add_score (RiskState    *state,
   guint i = LIVE_INDEX (modality);
   guint ring = is_action_modality (modality) ? ACTION_RING : WINDOW_RING;
 
-  update_streak (behavior, modality, score);
+  vigil_cusum_add (&behavior->evidence[i], score);
   behavior->scores[i][behavior->next_score[i]] = score;
   behavior->next_score[i] = (behavior->next_score[i] + 1) % ring;
   behavior->n_scores[i] = MIN (behavior->n_scores[i] + 1, ring);
