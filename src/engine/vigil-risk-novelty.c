@@ -2,8 +2,10 @@
 /* Account novelty: a live session from a device the account has never
  * used, far from every place the account was seen before. A new phone
  * at home, or the usual phone abroad, is ordinary; both at once is how
- * a stolen password and MPIN are usually used, so it counts (alone a
- * monitor, with a behaviour that differs a step-up). Only sessions the
+ * a stolen password and MPIN are usually used, so it counts: +0.3,
+ * under the monitor threshold alone (a traveller's new phone is not an
+ * attack by itself), a monitor or a step-up with behaviour that differs
+ * (vigil-risk-behavior.c). Only sessions the
  * owner is trusted to have made are the reference: not blocked, risk
  * under the step-up threshold. An account's first session has no
  * reference and says nothing. */
