@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vigil-error.h"
+#include "vigil-risk-thresholds.h"
 #include "vigil-test-api.h"
 #include "vigil-test-util.h"
 
@@ -419,6 +420,65 @@ test_feedback_moves_threshold (Fixture       *fixture,
   g_assert_cmpstr (vigil_test_reply_string (other, "decision"), ==, "step_up");
 }
 
+static double
+reported_threshold (VigilTestReply *reply,
+                    const char     *name)
+{
+  JsonObject *analysis = json_object_get_object_member (vigil_test_reply_object (reply), "analysis");
+
+  return json_object_get_double_member (json_object_get_object_member (analysis, "thresholds"), name);
+}
+
+/* The thresholds an administrator configured (Preferences) are the ones
+ * the surface reports and levels by, with a user's feedback step on top. */
+static void
+test_reports_configured_thresholds (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autofree char *analyst = account_token (fixture, "analyst@example.com", VIGIL_ROLE_ANALYST, NULL);
+  g_autofree char *user_id = NULL;
+  g_autofree char *user_token = account_token (fixture, "user@example.com", VIGIL_ROLE_USER, &user_id);
+  VigilRiskThresholds thresholds = { .monitor = 0.3, .suspicious = 0.6, .high = 0.95, .block_confidence = 0.85 };
+  g_autoptr(VigilTestReply) first = NULL;
+  g_autoptr(VigilTestReply) feedback = NULL;
+  g_autoptr(VigilTestReply) stats = NULL;
+  g_autoptr(VigilTestReply) adjusted = NULL;
+  g_autoptr(VigilTestReply) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  JsonObject *adjustment;
+
+  g_assert_true (vigil_risk_set_thresholds (vigil_engine_get_risk (fixture->engine), &thresholds, &error));
+  g_assert_no_error (error);
+  first = analyze_borderline (fixture, analyst, user_id, "s-1");
+  g_assert_cmpstr (vigil_test_reply_string (first, "decision"), ==, "step_up");
+  g_assert_cmpfloat_with_epsilon (reported_threshold (first, "monitor"), 0.3, 1e-9);
+  g_assert_cmpfloat_with_epsilon (reported_threshold (first, "suspicious"), 0.6, 1e-9);
+  g_assert_cmpfloat_with_epsilon (reported_threshold (first, "high"), 0.95, 1e-9);
+  g_assert_cmpfloat_with_epsilon (reported_threshold (first, "block_confidence"), 0.85, 1e-9);
+  g_assert_cmpstr (vigil_test_reply_string (first, "risk_level"), ==, "suspicious");
+
+  /* A wrong step-up raises this user's threshold by one step. */
+  body = g_strdup_printf ("{\"user_id\":\"%s\",\"session_id\":\"s-1\",\"decision_id\":\"%s\","
+                          "\"was_correct\":false,\"feedback_source\":\"analyst_review\"}",
+                          user_id, vigil_test_reply_string (first, "decision_id"));
+  feedback = vigil_test_api_post (fixture, "/feedback", analyst, body);
+  vigil_test_assert_status (feedback, 200);
+  stats = vigil_test_api_get (fixture, "/statistics", analyst);
+  vigil_test_assert_status (stats, 200);
+  adjustment = json_array_get_object_element (
+    json_object_get_array_member (
+      json_object_get_object_member (json_object_get_object_member (vigil_test_reply_object (stats), "statistics"),
+                                     "feedback"),
+      "threshold_adjustments"),
+    0);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (adjustment, "step_up_threshold"), 0.62, 1e-9);
+  adjusted = analyze_borderline (fixture, analyst, user_id, "s-2");
+  g_assert_cmpfloat_with_epsilon (reported_threshold (adjusted, "suspicious"), 0.62, 1e-9);
+  other = analyze_borderline (fixture, analyst, "someone-else", "s-3");
+  g_assert_cmpfloat_with_epsilon (reported_threshold (other, "suspicious"), 0.6, 1e-9);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -432,6 +492,7 @@ main (int   argc,
   ADD ("analyze-live", test_analyze_live);
   ADD ("feedback-and-statistics", test_feedback_and_statistics);
   ADD ("feedback-moves-threshold", test_feedback_moves_threshold);
+  ADD ("reports-configured-thresholds", test_reports_configured_thresholds);
 #undef ADD
 
   return g_test_run ();

@@ -17,6 +17,7 @@
 #include "vigil-api-request.h"
 #include "vigil-api-routes.h"
 #include "vigil-error.h"
+#include "vigil-risk-thresholds.h"
 
 #define STYLE VIGIL_API_STYLE_FASTAPI
 
@@ -178,13 +179,14 @@ handle_session_end (VigilServer       *server,
 
 /* POST /analyze-mobile {user_id, session_id, logs: [{timestamp, event_type, data}]} */
 static const char *
-risk_level (double risk)
+risk_level (const VigilRiskThresholds *thresholds,
+            double                     risk)
 {
-  if (risk >= VIGIL_RISK_HIGH_THRESHOLD)
+  if (risk >= thresholds->high)
     return "high";
-  if (risk >= VIGIL_RISK_SUSPICIOUS_THRESHOLD)
+  if (risk >= thresholds->suspicious)
     return "suspicious";
-  if (risk >= VIGIL_RISK_MONITOR_THRESHOLD)
+  if (risk >= thresholds->monitor)
     return "elevated";
   return "low";
 }
@@ -198,6 +200,7 @@ analyze_done (GObject      *source,
   g_autoptr(VigilRiskDecision) decision = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(GError) error = NULL;
+  VigilRiskThresholds thresholds;
 
   decision = vigil_risk_analyze_finish (VIGIL_RISK (source), result, &error);
   if (decision == NULL)
@@ -207,6 +210,14 @@ analyze_done (GObject      *source,
       return;
     }
 
+  /* The thresholds this decision was made with: the configured ones, the
+   * step-up moved by the user's analyst feedback. */
+  vigil_risk_get_thresholds (VIGIL_RISK (source), &thresholds);
+  if (decision->user_id != NULL)
+    thresholds.suspicious = vigil_risk_get_step_up_threshold (
+      VIGIL_RISK (source),
+      vigil_profiles_get_threshold_adjustment (vigil_engine_get_profiles (vigil_server_get_engine (call->server)),
+                                               decision->user_id));
   builder = json_builder_new ();
   json_builder_begin_object (builder);
   add_string_member (builder, "status", "success");
@@ -216,7 +227,7 @@ analyze_done (GObject      *source,
   add_string_member (builder, "decision", vigil_decision_to_string (decision->decision));
   add_double_member (builder, "confidence", decision->confidence);
   add_double_member (builder, "risk_score", decision->risk);
-  add_string_member (builder, "risk_level", risk_level (decision->risk));
+  add_string_member (builder, "risk_level", risk_level (&thresholds, decision->risk));
   /* The seed's clients read reasons as text; the codes are for machines. */
   json_builder_set_member_name (builder, "reasons");
   json_builder_begin_array (builder);
@@ -257,10 +268,10 @@ analyze_done (GObject      *source,
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "thresholds");
   json_builder_begin_object (builder);
-  add_double_member (builder, "monitor", VIGIL_RISK_MONITOR_THRESHOLD);
-  add_double_member (builder, "suspicious", VIGIL_RISK_SUSPICIOUS_THRESHOLD);
-  add_double_member (builder, "high", VIGIL_RISK_HIGH_THRESHOLD);
-  add_double_member (builder, "block_confidence", VIGIL_RISK_BLOCK_CONFIDENCE);
+  add_double_member (builder, "monitor", thresholds.monitor);
+  add_double_member (builder, "suspicious", thresholds.suspicious);
+  add_double_member (builder, "high", thresholds.high);
+  add_double_member (builder, "block_confidence", thresholds.block_confidence);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   vigil_api_builder_add_time (builder, "timestamp", decision->at_us);
@@ -402,6 +413,7 @@ handle_feedback (VigilServer       *server,
  * thresholds they moved. */
 static void
 add_feedback_use (JsonBuilder          *builder,
+                  VigilRisk            *risk,
                   const VigilRiskStats *stats,
                   GPtrArray            *adjustments)
 {
@@ -422,7 +434,8 @@ add_feedback_use (JsonBuilder          *builder,
       add_string_member (builder, "user_id", adjustment->user_id);
       add_double_member (builder, "adjustment", adjustment->adjustment);
       add_double_member (builder, "step_up_threshold",
-                         round ((VIGIL_RISK_SUSPICIOUS_THRESHOLD + adjustment->adjustment) * 1e6) / 1e6);
+                         round (vigil_risk_get_step_up_threshold (risk, adjustment->adjustment) *
+                                1e6) / 1e6);
       json_builder_set_member_name (builder, "raised");
       json_builder_add_int_value (builder, adjustment->raised);
       json_builder_set_member_name (builder, "lowered");
@@ -515,7 +528,7 @@ handle_statistics (VigilServer       *server,
     json_builder_add_double_value (builder, stats.feedback_correct / (double) stats.feedback);
   else
     json_builder_add_null_value (builder);
-  add_feedback_use (builder, &stats, adjustments);
+  add_feedback_use (builder, server_risk (server), &stats, adjustments);
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "retraining_pool_vectors");
   json_builder_add_int_value (builder, stats.pool_vectors);

@@ -95,6 +95,16 @@ vigil_risk_set_thresholds (VigilRisk                  *self,
  * with the configured ones, the step-up boundary moved by the user's
  * analyst-driven @adjustment (bounded, and kept strictly between monitor
  * and block), and keep the "confidence too low" reason true. */
+double
+vigil_risk_get_step_up_threshold (VigilRisk *self,
+                                  double     adjustment)
+{
+  g_return_val_if_fail (VIGIL_IS_RISK (self), VIGIL_RISK_SUSPICIOUS_THRESHOLD);
+
+  adjustment = CLAMP (adjustment, -VIGIL_THRESHOLD_MAX_ADJUSTMENT, VIGIL_THRESHOLD_MAX_ADJUSTMENT);
+  return CLAMP (self->thresholds.suspicious + adjustment, self->thresholds.monitor, self->thresholds.high);
+}
+
 void
 _vigil_risk_apply_thresholds (VigilRisk         *self,
                               VigilRiskDecision *decision,
@@ -103,8 +113,7 @@ _vigil_risk_apply_thresholds (VigilRisk         *self,
   VigilRiskThresholds thresholds = self->thresholds;
   gboolean low;
 
-  adjustment = CLAMP (adjustment, -VIGIL_THRESHOLD_MAX_ADJUSTMENT, VIGIL_THRESHOLD_MAX_ADJUSTMENT);
-  thresholds.suspicious = CLAMP (thresholds.suspicious + adjustment, thresholds.monitor, thresholds.high);
+  thresholds.suspicious = vigil_risk_get_step_up_threshold (self, adjustment);
   decision->decision = vigil_risk_thresholds_decide (&thresholds, decision->risk,
                                                      decision->confidence, &decision->requested);
   low = decision->requested == VIGIL_DECISION_BLOCK && decision->decision != VIGIL_DECISION_BLOCK;

@@ -32,5 +32,10 @@ void      vigil_risk_get_thresholds          (VigilRisk                 *self,
 gboolean  vigil_risk_set_thresholds          (VigilRisk                 *self,
                                               const VigilRiskThresholds *thresholds,
                                               GError                   **error);
+/* The step-up threshold a user's sessions meet: the configured one moved
+ * by the user's analyst @adjustment (clamped to
+ * ±VIGIL_THRESHOLD_MAX_ADJUSTMENT, and kept between monitor and high). */
+double    vigil_risk_get_step_up_threshold   (VigilRisk                 *self,
+                                              double                     adjustment);
 
 G_END_DECLS
