@@ -251,6 +251,57 @@ test_mpin_guessing_locks (void)
   vigil_test_api_tear_down (&api);
 }
 
+/* The longest time span the events of a user's first session (the
+ * enrollment) are stamped with, in ms. */
+static gint64
+longest_first_session_ms (VigilTestApi *api)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 span_ms = -1;
+
+  g_assert_true (vigil_db_query_int (
+    vigil_store_get_reader (vigil_engine_get_store (api->engine)),
+    "SELECT CAST (max (stamped_ms) AS INTEGER) FROM ("
+    "  SELECT (julianday (max (e.timestamp)) - julianday (min (e.timestamp))) * 86400000.0 AS stamped_ms"
+    "  FROM events e JOIN sessions s ON s.id = e.session_id"
+    "  WHERE s.started_at = (SELECT min (f.started_at) FROM sessions f WHERE f.user_id = s.user_id)"
+    "  GROUP BY e.session_id)",
+    &span_ms, &error));
+  g_assert_no_error (error);
+  return span_ms;
+}
+
+/* Enrollment faster than life keeps the natural pace in the events'
+ * timestamps, so the models learn the user's real rhythm: the enrollment
+ * sessions' events span more time than the whole enrollment phase took. */
+static void
+test_fast_enrollment_keeps_the_pace (void)
+{
+  VigilTestApi api = { 0 };
+  VigilSimOptions options;
+  g_autoptr(VigilSimReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  double enrollment_ms;
+  gint64 stamped_ms;
+
+  set_up_api (&api);
+  short_run_options (&options, &api, "genuine=1");
+  options.rate = 40;
+  options.session_events = 30;
+  options.enroll_speed = 20;
+  report = vigil_sim_run (&options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->scenarios[VIGIL_SIM_ENROLLMENT].failed, ==, 0);
+  vigil_test_api_wait_idle (&api);
+
+  enrollment_ms = (report->elapsed_s - report->window_s) * 1000;
+  stamped_ms = longest_first_session_ms (&api);
+  g_test_message ("enrollment took %.0f ms; its longest session is stamped over %" G_GINT64_FORMAT " ms",
+                  enrollment_ms, stamped_ms);
+  g_assert_cmpfloat (stamped_ms, >, 2 * enrollment_ms);
+  vigil_test_api_tear_down (&api);
+}
+
 static void
 test_same_seed_same_people (void)
 {
@@ -464,6 +515,7 @@ main (int   argc,
   g_test_add_func ("/sim/run/summary-matches-store", test_summary_matches_store);
   g_test_add_func ("/sim/run/credential-stuffing", test_credential_stuffing_is_rate_limited);
   g_test_add_func ("/sim/run/mpin-guessing", test_mpin_guessing_locks);
+  g_test_add_func ("/sim/run/fast-enrollment-keeps-the-pace", test_fast_enrollment_keeps_the_pace);
   g_test_add_func ("/sim/demo/headless-is-live", test_demo_headless_is_live);
 
   return g_test_run ();

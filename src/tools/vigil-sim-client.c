@@ -44,6 +44,7 @@ vigil_sim_options_init (VigilSimOptions *options)
     .duration_s = 60,
     .seed = 1,
     .enroll_sessions = 6,
+    .enroll_speed = 1,
     .session_events = 40,
     .mpin_length = 6,
     .drain_s = DRAIN_DEFAULT_S,
@@ -550,7 +551,8 @@ _vigil_sim_agent_idle (Agent *agent)
         }
       agent->waiting = FALSE;
     }
-  _vigil_sim_schedule (agent, vigil_sim_rand_lognormal (agent->rng, 2.0, 0.5) * sim->time_scale,
+  _vigil_sim_schedule (agent, vigil_sim_rand_lognormal (agent->rng, 2.0, 0.5) * sim->time_scale /
+                              (agent->enroll_left > 0 ? sim->options->enroll_speed : 1),
                        (GSourceFunc) _vigil_sim_agent_next);
 }
 

@@ -45,6 +45,7 @@ struct _SimSession
   guint              attack_at;      /* events sent before it began */
   gint64             first_push_us;  /* the first step-up or block after it */
   gint64             started_us;
+  gint64             clock_us;       /* an enrollment's own clock when it runs fast; else 0 */
   guint              attempts;
   gboolean           stepped_up;
   gboolean           blocked;

@@ -48,6 +48,20 @@ stats_of (Agent *agent)
   return &agent->sim->report->scenarios[agent->session->scenario];
 }
 
+/* An enrollment session faster than life (VigilSimOptions.enroll_speed). */
+static gboolean
+runs_fast (Agent *agent)
+{
+  return agent->session->scenario == VIGIL_SIM_ENROLLMENT && agent->sim->options->enroll_speed > 1;
+}
+
+/* What a pause of the natural pace is multiplied by in this session. */
+static double
+pause_scale (Agent *agent)
+{
+  return runs_fast (agent) ? agent->sim->time_scale / agent->sim->options->enroll_speed : agent->sim->time_scale;
+}
+
 static const VigilSimSignature *
 actor_of (Agent *agent)
 {
@@ -392,7 +406,7 @@ _vigil_sim_socket_ready (Agent *agent)
   /* Takeovers from the start and bots attack from the first event. */
   if (session->scenario == VIGIL_SIM_TAKEOVER || session->scenario == VIGIL_SIM_BOT)
     session->attack_start_us = _vigil_sim_now_us ();
-  _vigil_sim_schedule (agent, 0.3 * agent->sim->time_scale, (GSourceFunc) session_send_next);
+  _vigil_sim_schedule (agent, 0.3 * pause_scale (agent), (GSourceFunc) session_send_next);
 }
 
 static void
@@ -542,14 +556,22 @@ session_send_next (Agent *agent)
         return;
     }
 
-  text = vigil_sim_walk_next (&session->walk, now, &gap_s);
+  if (!runs_fast (agent))
+    text = vigil_sim_walk_next (&session->walk, now, &gap_s);
+  else
+    {
+      /* Faster than life: stamped with the natural pace's clock. */
+      session->clock_us = MAX (session->clock_us, now);
+      text = vigil_sim_walk_next (&session->walk, session->clock_us, &gap_s);
+      session->clock_us += (gint64) (gap_s * sim->time_scale * G_USEC_PER_SEC);
+    }
   g_queue_push_tail (&session->in_flight, g_memdup2 (&now, sizeof now));
   session->sent++;
   stats_of (agent)->events_sent++;
   soup_websocket_connection_send_text (session->ws, text);
   /* acks-only: the next one goes when this one is acknowledged. */
   if (!sim->options->acks_only)
-    _vigil_sim_schedule (agent, gap_s * sim->time_scale, (GSourceFunc) session_send_next);
+    _vigil_sim_schedule (agent, gap_s * pause_scale (agent), (GSourceFunc) session_send_next);
 }
 
 void

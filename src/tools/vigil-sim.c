@@ -73,7 +73,7 @@ on_interrupt (gpointer user_data)
 
 typedef struct
 {
-  char     *url, *users, *rate, *duration, *mix, *seed, *enroll, *events, *mpin_length;
+  char     *url, *users, *rate, *duration, *mix, *seed, *enroll, *enroll_speed, *events, *mpin_length;
   gboolean  acks_only, json, describe, quiet;
 } Arguments;
 
@@ -87,6 +87,7 @@ arguments_clear (Arguments *a)
   g_free (a->mix);
   g_free (a->seed);
   g_free (a->enroll);
+  g_free (a->enroll_speed);
   g_free (a->events);
   g_free (a->mpin_length);
 }
@@ -112,6 +113,10 @@ apply_arguments (const Arguments *a,
   if (!parse_count ("--enroll-sessions", a->enroll, 0, 1000, &value, error))
     return FALSE;
   options->enroll_sessions = (guint) value;
+  value = (guint64) options->enroll_speed;
+  if (!parse_count ("--enroll-speed", a->enroll_speed, 1, 100, &value, error))
+    return FALSE;
+  options->enroll_speed = (double) value;
   value = options->session_events;
   if (!parse_count ("--session-events", a->events, 5, 100000, &value, error))
     return FALSE;
@@ -165,6 +170,9 @@ main (int   argc,
     { "seed", 's', 0, G_OPTION_ARG_STRING, &a.seed, "Seed of the users and their behaviour (default 1)", "SEED" },
     { "enroll-sessions", 'e', 0, G_OPTION_ARG_STRING, &a.enroll,
       "Genuine sessions per user before the window opens (default 6)", "N" },
+    { "enroll-speed", 0, 0, G_OPTION_ARG_STRING, &a.enroll_speed,
+      "Run the enrollment sessions this many times faster, their events stamped at the natural pace (default 1)",
+      "FACTOR" },
     { "session-events", 0, 0, G_OPTION_ARG_STRING, &a.events, "Mean events per session (default 40)", "N" },
     { "mpin-length", 0, 0, G_OPTION_ARG_STRING, &a.mpin_length,
       "The server's MPIN length (default 6)", "DIGITS" },

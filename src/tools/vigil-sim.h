@@ -41,6 +41,7 @@ typedef struct
   guint32              seed;
   gboolean             acks_only;         /* genuine sessions back to back, no detection */
   guint                enroll_sessions;   /* genuine sessions per user before the window */
+  double               enroll_speed;      /* >= 1: enrollment sessions run this much faster (see below) */
   guint                session_events;    /* mean events of a session */
   guint                mpin_length;
   double               drain_s;           /* after the window, to close what is open */
@@ -48,6 +49,11 @@ typedef struct
   gpointer             progress_data;
 } VigilSimOptions;
 
+/* enroll_speed: an enrollment session's pauses are divided by it while
+ * its events keep the timestamps of the natural pace (a clock of the
+ * session's own, which runs ahead of the wall clock), so the models learn
+ * the user's real rhythm in a fraction of the time. The window's sessions
+ * always run at the natural pace, stamped with the wall clock. */
 void             vigil_sim_options_init     (VigilSimOptions  *options);
 /* "genuine=70,takeover=10,bot=5": the named scenarios only, by weight. */
 gboolean         vigil_sim_options_set_mix  (VigilSimOptions  *options,
