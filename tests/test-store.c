@@ -371,6 +371,146 @@ test_close_flushes_queue (Fixture       *fixture,
   vigil_store_close (reopened);
 }
 
+/* What "tables-changed" told, and where. */
+typedef struct
+{
+  guint      emissions;
+  GPtrArray *tables;       /* every name heard, in order */
+  GThread   *main_thread;
+  gboolean   on_main_thread;
+} Heard;
+
+static void
+on_tables_changed (VigilStore         *store,
+                   const char * const *tables,
+                   gpointer            user_data)
+{
+  Heard *heard = user_data;
+
+  heard->emissions++;
+  heard->on_main_thread = heard->on_main_thread && g_thread_self () == heard->main_thread;
+  for (guint i = 0; tables[i] != NULL; i++)
+    g_ptr_array_add (heard->tables, g_strdup (tables[i]));
+}
+
+static void
+heard_init (Heard      *heard,
+            VigilStore *store)
+{
+  heard->emissions = 0;
+  heard->tables = g_ptr_array_new_with_free_func (g_free);
+  heard->main_thread = g_thread_self ();
+  heard->on_main_thread = TRUE;
+  g_signal_connect (store, "tables-changed", G_CALLBACK (on_tables_changed), heard);
+}
+
+static gboolean
+heard_table (Heard      *heard,
+             const char *table)
+{
+  for (guint i = 0; i < heard->tables->len; i++)
+    if (g_str_equal (g_ptr_array_index (heard->tables, i), table))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+exec_write (VigilDb   *db,
+            gpointer   data,
+            GError   **error)
+{
+  return vigil_db_exec (db, data, error);
+}
+
+static void
+test_tables_changed_after_commit (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  Heard heard;
+  Tally tally;
+  VigilStoreStats stats;
+
+  heard_init (&heard, fixture->store);
+  tally_init (&tally, 500);
+  for (int i = 0; i < 500; i++)
+    queue_flood_row (fixture, &tally, i, FALSE);
+  g_assert_true (vigil_test_wait_for (&tally.done, 30000));
+  /* The notification may still be queued behind the acknowledgements. */
+  vigil_test_drain_main_context ();
+
+  vigil_store_get_stats (fixture->store, &stats);
+  g_assert_cmpuint (heard.emissions, >=, 1);
+  g_assert_cmpuint (heard.emissions, <=, stats.commits);
+  g_assert_true (heard.on_main_thread);
+  g_assert_cmpuint (heard.tables->len, ==, heard.emissions);
+  g_assert_true (heard_table (&heard, "rows"));
+
+  /* Nothing written, nothing told. */
+  vigil_test_drain_main_context ();
+  g_assert_cmpuint (heard.tables->len, ==, heard.emissions);
+  g_ptr_array_unref (heard.tables);
+}
+
+static void
+test_tables_changed_skips_rollback (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  Heard heard;
+  Tally tally;
+
+  g_assert_true (vigil_db_exec (vigil_store_get_reader (fixture->store),
+                                "CREATE TABLE others (value INTEGER)", &error));
+  g_assert_no_error (error);
+  heard_init (&heard, fixture->store);
+
+  /* The failed insert into rows shares its group with the insert into
+   * others, or has a group of its own: either way rows is not named. */
+  tally_init (&tally, 2);
+  queue_flood_row (fixture, &tally, 7, TRUE);
+  vigil_store_write_async (fixture->store, exec_write, (gpointer) "INSERT INTO others VALUES (1)", NULL,
+                           NULL, on_flood_written, &tally);
+  g_assert_true (vigil_test_wait_for (&tally.done, 30000));
+  g_assert_cmpuint (tally.failed, ==, 1);
+  g_clear_error (&tally.last_error);
+  vigil_test_drain_main_context ();
+
+  g_assert_true (heard_table (&heard, "others"));
+  g_assert_false (heard_table (&heard, "rows"));
+  g_assert_false (row_visible (fixture, 7));
+
+  /* A write that fails alone is not announced at all. */
+  heard.emissions = 0;
+  tally_init (&tally, 1);
+  queue_flood_row (fixture, &tally, 8, TRUE);
+  g_assert_true (vigil_test_wait_for (&tally.done, 30000));
+  g_clear_error (&tally.last_error);
+  vigil_test_drain_main_context ();
+  g_assert_cmpuint (heard.emissions, ==, 0);
+  g_ptr_array_unref (heard.tables);
+}
+
+static void
+test_tables_changed_not_after_close (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  Heard heard;
+  Tally tally;
+
+  heard_init (&heard, fixture->store);
+  tally_init (&tally, 50);
+  for (int i = 0; i < 50; i++)
+    queue_flood_row (fixture, &tally, i, FALSE);
+  /* They commit during the close; whatever was told is dropped with it. */
+  vigil_store_close (fixture->store);
+  g_assert_true (vigil_test_wait_for (&tally.done, 30000));
+  g_assert_cmpuint (tally.failed, ==, 0);
+  vigil_test_drain_main_context ();
+
+  g_assert_cmpuint (heard.emissions, ==, 0);
+  g_ptr_array_unref (heard.tables);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -385,6 +525,9 @@ main (int   argc,
   ADD ("/store/writer/group-commit", test_writer_groups_concurrent_writes);
   ADD ("/store/writer/failure-isolated", test_writer_failure_is_isolated);
   ADD ("/store/writer/close-flushes", test_close_flushes_queue);
+  ADD ("/store/tables-changed/commit", test_tables_changed_after_commit);
+  ADD ("/store/tables-changed/rollback", test_tables_changed_skips_rollback);
+  ADD ("/store/tables-changed/closed", test_tables_changed_not_after_close);
 #undef ADD
 
   return g_test_run ();

@@ -2,8 +2,9 @@
 /* The admin pages as an administrator uses them, on a real window over a
  * real engine and server: an account created on the Users page logs in
  * over the API and stops working when disabled; the audit filter narrows
- * the list and the export writes what it shows; Preferences change the
- * engine's risk thresholds. */
+ * the list and the export writes what it shows; both pages show what the
+ * engine changes behind them as soon as the event bus tells; Preferences
+ * change the engine's risk thresholds. */
 #define G_LOG_DOMAIN "test-ui-admin"
 
 #include "config.h"
@@ -11,6 +12,7 @@
 #include <adwaita.h>
 
 #include "vigil-audit-page.h"
+#include "vigil-auth-admin.h"
 #include "vigil-engine-settings.h"
 #include "vigil-test-api.h"
 #include "vigil-test-block.h"
@@ -367,6 +369,96 @@ test_block_toast (Fixture       *fixture,
   g_assert_cmpuint (vigil_decision_notifier_get_toasts (notifier), ==, 1);
 }
 
+static void
+on_created (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilUser) user = vigil_auth_admin_create_user_finish (VIGIL_AUTH (source), result, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (user);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Accounts made by the engine, not the page, appear without a refresh
+ * the page asked for: "user-changed" brings them. */
+static void
+test_users_follow_engine (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  VigilUsersPage *page = VIGIL_USERS_PAGE (show_page (fixture, "users"));
+  VigilAuth *auth = vigil_engine_get_auth (fixture->api.engine);
+  const char *emails[] = { "first.api@example.com", "second.api@example.com" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (emails); i++)
+    {
+      VigilRegistration registration = { .email = emails[i], .password = PASSWORD, .role = VIGIL_ROLE_USER };
+      gboolean created = FALSE;
+
+      vigil_auth_admin_create_user_async (auth, &registration, "api:tester", NULL, on_created, &created);
+      g_assert_true (vigil_test_wait_for (&created, WAIT_MS));
+      g_assert_nonnull (wait_for_user (page, emails[i], FALSE));
+    }
+}
+
+static gboolean
+shows_action (GListModel *rows,
+              const char *action)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(VigilAuditRow) row = g_list_model_get_item (rows, i);
+
+      if (g_strcmp0 (vigil_audit_row_get_entry (row)->action, action) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+append_audit (Fixture    *fixture,
+              const char *action)
+{
+  VigilStore *store = vigil_engine_get_store (fixture->api.engine);
+  gint64 now = vigil_clock_now_us (vigil_engine_get_clock (fixture->api.engine));
+
+  vigil_audit_append_async (store, now, "api:tester", action, "target", NULL, NULL, NULL, NULL, NULL);
+}
+
+/* Entries the engine appends join the shown page on "audit-appended";
+ * a hidden page does not follow, and catches up once shown again. */
+static void
+test_audit_follows_engine (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  VigilEventBus *bus = vigil_engine_get_event_bus (fixture->api.engine);
+  VigilAuditPage *page = VIGIL_AUDIT_PAGE (show_page (fixture, "audit"));
+  GListModel *rows = _vigil_audit_page_get_rows (page);
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  gboolean told = FALSE;
+  gulong handler;
+
+  append_audit (fixture, "test.followed");
+  while (!shows_action (rows, "test.followed") && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (shows_action (rows, "test.followed"));
+
+  show_page (fixture, "users");
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (page)));
+  handler = g_signal_connect_swapped (bus, "audit-appended", G_CALLBACK (set_flag), &told);
+  append_audit (fixture, "test.hidden");
+  g_assert_true (vigil_test_wait_for (&told, WAIT_MS));
+  g_signal_handler_disconnect (bus, handler);
+  vigil_test_drain_main_context ();
+  g_assert_false (shows_action (rows, "test.hidden"));
+
+  show_page (fixture, "audit");
+  g_assert_true (shows_action (rows, "test.hidden"));
+  g_assert_true (shows_action (rows, "test.followed"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -386,6 +478,10 @@ main (int   argc,
               test_audit_filter_export, fixture_tear_down);
   g_test_add ("/ui-admin/audit/integrity", Fixture, NULL, fixture_set_up,
               test_audit_integrity, fixture_tear_down);
+  g_test_add ("/ui-admin/users/follow-engine", Fixture, NULL, fixture_set_up,
+              test_users_follow_engine, fixture_tear_down);
+  g_test_add ("/ui-admin/audit/follow-engine", Fixture, NULL, fixture_set_up,
+              test_audit_follows_engine, fixture_tear_down);
   g_test_add ("/ui-admin/preferences/threshold", Fixture, NULL, fixture_set_up,
               test_preferences_threshold, fixture_tear_down);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Account administration, the user directory and the audit search and
- * export the console pages use, below the widgets. */
+/* Account administration, the user directory, the audit search and
+ * export the console pages use, and the bus signals that tell them about
+ * changes, below the widgets. */
 #include "config.h"
 
 #include <sodium.h>
@@ -424,6 +425,152 @@ test_audit_filter_and_export (Fixture       *fixture,
   g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (parser))), ==, 1);
 }
 
+/* What the event bus told about accounts and the audit log. */
+typedef struct
+{
+  guint     audit;
+  guint     users;
+  gboolean  heard_audit;
+  gboolean  heard_users;
+  GThread  *main_thread;
+  gboolean  on_main_thread;
+} Notified;
+
+static void
+on_audit_appended (VigilEventBus *bus,
+                   Notified      *notified)
+{
+  notified->audit++;
+  notified->heard_audit = TRUE;
+  notified->on_main_thread = notified->on_main_thread && g_thread_self () == notified->main_thread;
+}
+
+static void
+on_user_changed (VigilEventBus *bus,
+                 Notified      *notified)
+{
+  notified->users++;
+  notified->heard_users = TRUE;
+  notified->on_main_thread = notified->on_main_thread && g_thread_self () == notified->main_thread;
+}
+
+static void
+notified_listen (Fixture  *fixture,
+                 Notified *notified)
+{
+  VigilEventBus *bus = vigil_engine_get_event_bus (fixture->engine);
+
+  memset (notified, 0, sizeof *notified);
+  notified->main_thread = g_thread_self ();
+  notified->on_main_thread = TRUE;
+  g_signal_connect (bus, "audit-appended", G_CALLBACK (on_audit_appended), notified);
+  g_signal_connect (bus, "user-changed", G_CALLBACK (on_user_changed), notified);
+}
+
+static void
+notified_reset (Notified *notified)
+{
+  notified->audit = notified->users = 0;
+  notified->heard_audit = notified->heard_users = FALSE;
+}
+
+/* Lets everything committed so far be told: the store's notification,
+ * then the bus's tick. */
+static void
+settle (Fixture *fixture)
+{
+  vigil_store_flush (vigil_engine_get_store (fixture->engine));
+  vigil_test_drain_main_context ();
+  vigil_event_bus_flush (vigil_engine_get_event_bus (fixture->engine));
+}
+
+static void
+test_notify_audit_appended (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  VigilStore *store = vigil_engine_get_store (fixture->engine);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  Notified notified;
+  Wait wait = { 0 };
+
+  notified_listen (fixture, &notified);
+  vigil_audit_append_async (store, START_US, ACTOR, "test.notify", "target-1", NULL, NULL, NULL,
+                            on_done, &wait);
+  result = wait_result (&wait);
+  g_assert_true (vigil_audit_append_finish (store, result, &error));
+  g_assert_no_error (error);
+
+  /* The main loop alone brings it, then nothing more for that append. */
+  g_assert_true (vigil_test_wait_for (&notified.heard_audit, 30000));
+  settle (fixture);
+  g_assert_cmpuint (notified.audit, ==, 1);
+  g_assert_cmpuint (notified.users, ==, 0);
+  g_assert_true (notified.on_main_thread);
+}
+
+static void
+test_notify_user_changed (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilUser) user = NULL;
+  Notified notified;
+
+  notified_listen (fixture, &notified);
+  user = create_user (fixture, "notified@example.com", NULL, "Correct-Horse-9", VIGIL_ROLE_USER, &error);
+  g_assert_no_error (error);
+  g_assert_true (vigil_test_wait_for (&notified.heard_users, 30000));
+  settle (fixture);
+  g_assert_cmpuint (notified.users, ==, 1);
+  g_assert_cmpuint (notified.audit, ==, 1);   /* "auth.register" commits with it */
+  g_assert_true (notified.on_main_thread);
+
+  /* A duplicate is rolled back: no account changed, nothing appended. */
+  notified_reset (&notified);
+  g_assert_null (create_user (fixture, "notified@example.com", NULL, "Correct-Horse-9", VIGIL_ROLE_USER, &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_CONFLICT);
+  g_clear_error (&error);
+  settle (fixture);
+  g_assert_cmpuint (notified.users, ==, 0);
+  g_assert_cmpuint (notified.audit, ==, 0);
+
+  g_assert_true (admin_act (fixture, ACT_DISABLE, user->id, &error));
+  g_assert_no_error (error);
+  g_assert_true (vigil_test_wait_for (&notified.heard_users, 30000));
+  settle (fixture);
+  g_assert_cmpuint (notified.users, ==, 1);
+
+  notified_reset (&notified);
+  g_assert_true (admin_act (fixture, ACT_DELETE, user->id, &error));
+  g_assert_no_error (error);
+  g_assert_true (vigil_test_wait_for (&notified.heard_users, 30000));
+}
+
+static void
+test_notify_not_after_shutdown (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  VigilStore *store = g_object_ref (vigil_engine_get_store (fixture->engine));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  Notified notified;
+  Wait wait = { 0 };
+
+  notified_listen (fixture, &notified);
+  vigil_audit_append_async (store, START_US, ACTOR, "test.notify", "target-2", NULL, NULL, NULL,
+                            on_done, &wait);
+  /* The append commits while the store closes; nobody is told. */
+  vigil_engine_shutdown (fixture->engine);
+  result = wait_result (&wait);
+  g_assert_true (vigil_audit_append_finish (store, result, &error));
+  g_assert_no_error (error);
+  vigil_test_drain_main_context ();
+  vigil_event_bus_flush (vigil_engine_get_event_bus (fixture->engine));
+  g_assert_cmpuint (notified.audit, ==, 0);
+  g_object_unref (store);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -437,6 +584,9 @@ main (int   argc,
   g_test_add ("/user-admin/delete", Fixture, NULL, fixture_set_up, test_delete_ends_sessions, fixture_tear_down);
   g_test_add ("/user-admin/delete-after-block", Fixture, NULL, fixture_set_up, test_delete_after_block, fixture_tear_down);
   g_test_add ("/user-admin/audit-query", Fixture, NULL, fixture_set_up, test_audit_filter_and_export, fixture_tear_down);
+  g_test_add ("/user-admin/notify/audit-appended", Fixture, NULL, fixture_set_up, test_notify_audit_appended, fixture_tear_down);
+  g_test_add ("/user-admin/notify/user-changed", Fixture, NULL, fixture_set_up, test_notify_user_changed, fixture_tear_down);
+  g_test_add ("/user-admin/notify/not-after-shutdown", Fixture, NULL, fixture_set_up, test_notify_not_after_shutdown, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -16,10 +16,10 @@
 /* The view holds the newest entries that match, up to this many; export
  * writes every match. */
 #define VIEW_LIMIT   5000
-/* New entries are looked for this often while the page is shown: the
- * store has no signal for appends, and an indexed read of the rows after
- * the last one seen is cheap. */
-#define FOLLOW_MS    1000
+/* Following reads the entries after the last one seen, an indexed read,
+ * this many at a time; a longer backlog is read on later idles so the
+ * loop stays responsive. */
+#define FOLLOW_BATCH 500
 
 struct _VigilAuditPage
 {
@@ -32,7 +32,8 @@ struct _VigilAuditPage
   GCancellable     *query_cancellable;
   VigilAuditFilter *filter;
   gint64            watermark;      /* newest id the current rows account for */
-  guint             follow_id;
+  guint             follow_more_id;
+  gboolean          querying;
   gboolean          verifying;
 
   GtkSearchEntry   *text_entry;
@@ -154,6 +155,8 @@ update_count (VigilAuditPage *self)
   gtk_stack_set_visible_child_name (self->stack, n > 0 ? "list" : "empty");
 }
 
+static void follow (VigilAuditPage *self);
+
 /* Filtering */
 
 static char *
@@ -231,16 +234,26 @@ on_query_done (GObject      *source,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  self->querying = FALSE;
   if (rows == NULL)
     {
       g_warning ("Could not search the audit log: %s", error->message);
       g_list_store_remove_all (self->rows);
     }
   else
-    g_list_store_splice (self->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rows)),
-                         rows->pdata, rows->len);
+    {
+      /* Newest first: entries appended while the query ran may be in it
+       * already, and must not be followed in a second time. */
+      if (rows->len > 0)
+        self->watermark = MAX (self->watermark,
+                               vigil_audit_row_get_entry (g_ptr_array_index (rows, 0))->id);
+      g_list_store_splice (self->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rows)),
+                           rows->pdata, rows->len);
+    }
   update_count (self);
   g_signal_emit (self, signals[QUERY_DONE], 0);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    follow (self);
 }
 
 static void
@@ -255,6 +268,7 @@ run_query (VigilAuditPage *self)
 
   g_clear_pointer (&self->filter, vigil_audit_filter_free);
   self->filter = read_filter (self);
+  self->querying = TRUE;
   /* Entries after the watermark reach the view through following. */
   self->watermark = vigil_audit_get_last_id (store, &error);
   if (self->watermark < 0)
@@ -279,24 +293,38 @@ on_filter_changed (VigilAuditPage *self)
 /* Following the log */
 
 static gboolean
-follow_tick (gpointer user_data)
+follow_more (gpointer user_data)
 {
   VigilAuditPage *self = user_data;
+
+  self->follow_more_id = 0;
+  follow (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Adds the entries appended since the watermark that match. Runs when the
+ * bus says the log grew and when the page is shown again; a query in
+ * flight follows once it is done. */
+static void
+follow (VigilAuditPage *self)
+{
   g_autoptr(GPtrArray) added = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) matching = g_ptr_array_new ();
   VigilStore *store = vigil_engine_get_store (self->engine);
   guint n;
 
-  if (self->filter == NULL)
-    return G_SOURCE_CONTINUE;
-  added = vigil_audit_list_after (store, self->watermark, 500, &error);
+  if (self->filter == NULL || self->querying || self->follow_more_id != 0)
+    return;
+  added = vigil_audit_list_after (store, self->watermark, FOLLOW_BATCH, &error);
   if (added == NULL)
     {
       if (!g_error_matches (error, VIGIL_ERROR, VIGIL_ERROR_CLOSED))
         g_debug ("Cannot follow the audit log: %s", error->message);
-      return G_SOURCE_CONTINUE;
+      return;
     }
+  if (added->len == FOLLOW_BATCH)
+    self->follow_more_id = g_idle_add (follow_more, self);
 
   /* Oldest first from the store; the view is newest first. */
   for (guint i = added->len; i > 0; i--)
@@ -309,14 +337,21 @@ follow_tick (gpointer user_data)
         g_ptr_array_add (matching, row);
     }
   if (matching->len == 0)
-    return G_SOURCE_CONTINUE;
+    return;
 
   g_list_store_splice (self->rows, 0, 0, matching->pdata, matching->len);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->rows));
   if (n > VIEW_LIMIT)
     g_list_store_splice (self->rows, VIEW_LIMIT, n - VIEW_LIMIT, NULL, 0);
   update_count (self);
-  return G_SOURCE_CONTINUE;
+}
+
+/* While hidden the page does not follow; showing it catches up. */
+static void
+on_audit_appended (VigilAuditPage *self)
+{
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    follow (self);
 }
 
 /* Integrity */
@@ -486,15 +521,13 @@ vigil_audit_page_map (GtkWidget *widget)
   VigilAuditPage *self = VIGIL_AUDIT_PAGE (widget);
 
   GTK_WIDGET_CLASS (vigil_audit_page_parent_class)->map (widget);
-  if (self->follow_id == 0)
-    self->follow_id = g_timeout_add (FOLLOW_MS, follow_tick, self);
-  follow_tick (self);
+  follow (self);
 }
 
 static void
 vigil_audit_page_unmap (GtkWidget *widget)
 {
-  g_clear_handle_id (&VIGIL_AUDIT_PAGE (widget)->follow_id, g_source_remove);
+  g_clear_handle_id (&VIGIL_AUDIT_PAGE (widget)->follow_more_id, g_source_remove);
   GTK_WIDGET_CLASS (vigil_audit_page_parent_class)->unmap (widget);
 }
 
@@ -505,7 +538,9 @@ vigil_audit_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->query_cancellable);
-  g_clear_handle_id (&self->follow_id, g_source_remove);
+  g_clear_handle_id (&self->follow_more_id, g_source_remove);
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (vigil_engine_get_event_bus (self->engine), self);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_AUDIT_PAGE);
   /* The template's root box has no id, so dispose_template leaves it. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
@@ -587,6 +622,8 @@ vigil_audit_page_new (VigilEngine *engine)
   self = g_object_new (VIGIL_TYPE_AUDIT_PAGE, NULL);
   self->engine = g_object_ref (engine);
   self->store = g_object_ref (vigil_engine_get_store (engine));
+  g_signal_connect_swapped (vigil_engine_get_event_bus (engine), "audit-appended",
+                            G_CALLBACK (on_audit_appended), self);
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->rows)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
   g_object_unref (selection);

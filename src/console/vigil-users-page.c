@@ -12,10 +12,6 @@
 
 #include "vigil-auth-admin.h"
 
-/* While shown, the list is re-read this often: accounts also change
- * through the API, which has no signal for it. */
-#define REFRESH_SECONDS 5
-
 struct _VigilUsersPage
 {
   GtkWidget            parent_instance;
@@ -28,8 +24,8 @@ struct _VigilUsersPage
   VigilUserDialog     *dialog;        /* weak */
   AdwMessageDialog    *delete_dialog; /* weak */
   char                *selected_id;   /* kept across refreshes */
-  guint                refresh_id;
   gboolean             refreshing;
+  gboolean             refresh_again; /* accounts changed during the refresh */
 
   GtkSearchEntry      *search_entry;
   GtkButton           *toggle_disabled_button;
@@ -281,6 +277,8 @@ _vigil_users_page_select (VigilUsersPage *self,
 
 /* Refreshing */
 
+static void refresh_if_changed (VigilUsersPage *self);
+
 static void
 toast (VigilUsersPage *self,
        const char     *text)
@@ -307,7 +305,10 @@ on_refreshed (GObject      *source,
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("Could not read the accounts: %s", error->message);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        self->refreshing = FALSE;
+        {
+          self->refreshing = FALSE;
+          refresh_if_changed (self);
+        }
       g_object_unref (self);
       return;
     }
@@ -320,44 +321,46 @@ on_refreshed (GObject      *source,
                                     g_list_model_get_n_items (G_LIST_MODEL (self->directory)) > 0
                                     ? "list" : "empty");
   update_actions (self);
+  refresh_if_changed (self);
   g_object_unref (self);
 }
 
+/* One read at a time: a burst of changes during a read costs one more
+ * read after it, not one each. */
 static void
 refresh (VigilUsersPage *self)
 {
   if (self->refreshing)
-    return;
+    {
+      self->refresh_again = TRUE;
+      return;
+    }
   self->refreshing = TRUE;
+  self->refresh_again = FALSE;
   vigil_user_directory_refresh_async (self->directory, self->cancellable,
                                       on_refreshed, g_object_ref (self));
 }
 
-static gboolean
-refresh_tick (gpointer user_data)
+static void
+refresh_if_changed (VigilUsersPage *self)
 {
-  refresh (VIGIL_USERS_PAGE (user_data));
-  return G_SOURCE_CONTINUE;
+  if (self->refresh_again)
+    refresh (self);
+}
+
+/* While hidden the page does not re-read; showing it does. */
+static void
+on_user_changed (VigilUsersPage *self)
+{
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    refresh (self);
 }
 
 static void
 vigil_users_page_map (GtkWidget *widget)
 {
-  VigilUsersPage *self = VIGIL_USERS_PAGE (widget);
-
   GTK_WIDGET_CLASS (vigil_users_page_parent_class)->map (widget);
-  refresh (self);
-  if (self->refresh_id == 0)
-    self->refresh_id = g_timeout_add_seconds (REFRESH_SECONDS, refresh_tick, self);
-}
-
-static void
-vigil_users_page_unmap (GtkWidget *widget)
-{
-  VigilUsersPage *self = VIGIL_USERS_PAGE (widget);
-
-  g_clear_handle_id (&self->refresh_id, g_source_remove);
-  GTK_WIDGET_CLASS (vigil_users_page_parent_class)->unmap (widget);
+  refresh (VIGIL_USERS_PAGE (widget));
 }
 
 /* Actions */
@@ -585,7 +588,8 @@ vigil_users_page_dispose (GObject *object)
   VigilUsersPage *self = VIGIL_USERS_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (vigil_engine_get_event_bus (self->engine), self);
   g_clear_weak_pointer (&self->dialog);
   g_clear_weak_pointer (&self->delete_dialog);
   if (self->selection != NULL)
@@ -621,7 +625,6 @@ vigil_users_page_class_init (VigilUsersPageClass *klass)
   object_class->dispose = vigil_users_page_dispose;
   object_class->finalize = vigil_users_page_finalize;
   widget_class->map = vigil_users_page_map;
-  widget_class->unmap = vigil_users_page_unmap;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/vigil/Console/vigil-users-page.ui");
@@ -661,6 +664,8 @@ vigil_users_page_new (VigilEngine *engine)
   self = g_object_new (VIGIL_TYPE_USERS_PAGE, NULL);
   self->engine = g_object_ref (engine);
   self->directory = vigil_user_directory_new (vigil_engine_get_store (engine));
+  g_signal_connect_swapped (vigil_engine_get_event_bus (engine), "user-changed",
+                            G_CALLBACK (on_user_changed), self);
   self->filter = gtk_custom_filter_new (row_matches, self, NULL);
   filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->directory)),
                                         g_object_ref (GTK_FILTER (self->filter)));

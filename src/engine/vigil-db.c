@@ -12,6 +12,7 @@ struct _VigilDb
 {
   sqlite3    *handle;
   GHashTable *statements;   /* SQL text → sqlite3_stmt */
+  GHashTable *changes;      /* table names written since last taken; NULL: not tracked */
 };
 
 static void
@@ -79,6 +80,7 @@ vigil_db_free (VigilDb *db)
   g_clear_pointer (&db->statements, g_hash_table_unref);
   if (db->handle != NULL && sqlite3_close (db->handle) != SQLITE_OK)
     g_warning ("Closing the database failed: %s", sqlite3_errmsg (db->handle));
+  g_clear_pointer (&db->changes, g_hash_table_unref);
   g_free (db);
 }
 
@@ -213,6 +215,58 @@ vigil_db_query_text (VigilDb     *db,
   *out_value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
   return TRUE;
+}
+
+static void
+on_update (void          *user_data,
+           int            operation,
+           const char    *database,
+           const char    *table,
+           sqlite3_int64  rowid)
+{
+  VigilDb *db = user_data;
+
+  /* Runs for every row written: allocate only for a table not seen yet. */
+  if (!g_hash_table_contains (db->changes, table))
+    g_hash_table_add (db->changes, g_strdup (table));
+}
+
+static void
+on_rollback (void *user_data)
+{
+  VigilDb *db = user_data;
+
+  g_hash_table_remove_all (db->changes);
+}
+
+void
+vigil_db_track_changes (VigilDb *db)
+{
+  g_return_if_fail (db != NULL);
+  g_return_if_fail (db->changes == NULL);
+
+  db->changes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_update_hook (db->handle, on_update, db);
+  sqlite3_rollback_hook (db->handle, on_rollback, db);
+}
+
+void
+vigil_db_take_changes (VigilDb    *db,
+                       GHashTable *into)
+{
+  GHashTableIter iter;
+  gpointer table;
+
+  g_return_if_fail (db != NULL && db->changes != NULL);
+
+  if (into != NULL)
+    {
+      g_hash_table_iter_init (&iter, db->changes);
+      while (g_hash_table_iter_next (&iter, &table, NULL))
+        if (!g_hash_table_contains (into, table))
+          g_hash_table_add (into, g_strdup (table));
+    }
+  g_hash_table_remove_all (db->changes);
 }
 
 guint

@@ -46,6 +46,17 @@ void          vigil_db_set_error            (VigilDb      *db,
 
 guint         vigil_db_get_cached_statements (VigilDb     *db);
 
+/* Starts recording which tables this connection writes (sqlite3's update
+ * hook: rows inserted, updated or deleted in rowid tables; WITHOUT ROWID
+ * tables, rows removed by REPLACE conflicts and a DELETE with no WHERE
+ * clause go unseen). A full rollback forgets what was recorded; ROLLBACK
+ * TO a savepoint does not. */
+void          vigil_db_track_changes        (VigilDb      *db);
+/* Adds the tables written since the last call to @into (a set of owned
+ * strings; NULL discards them) and starts recording afresh. */
+void          vigil_db_take_changes         (VigilDb      *db,
+                                             GHashTable   *into);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VigilDb, vigil_db_free)
 
 G_END_DECLS

@@ -79,6 +79,19 @@ vigil_engine_init (VigilEngine *self)
   self->bus = vigil_event_bus_new ();
 }
 
+/* The store knows which tables a commit changed; the bus says what that
+ * means to the console and the monitor sockets. */
+static void
+on_tables_changed (VigilStore          *store,
+                   const char * const  *tables,
+                   VigilEngine         *self)
+{
+  if (g_strv_contains (tables, "audit_log"))
+    vigil_event_bus_post_audit_appended (self->bus);
+  if (g_strv_contains (tables, "users"))
+    vigil_event_bus_post_user_changed (self->bus);
+}
+
 static gboolean
 ensure_private_directory (const char  *path,
                           GError     **error)
@@ -214,6 +227,7 @@ vigil_engine_new_with_options (const char                *data_dir,
   self->store = vigil_store_open (self->database_path, options->sync, error);
   if (self->store == NULL)
     return NULL;
+  g_signal_connect (self->store, "tables-changed", G_CALLBACK (on_tables_changed), self);
 
   signing_key = vigil_secrets_load_signing_key (self->data_dir, options->secrets, &backend, error);
   if (signing_key == NULL)
@@ -356,6 +370,7 @@ vigil_engine_shutdown (VigilEngine *self)
     _vigil_sessions_shutdown (self->sessions);
   if (self->store != NULL)
     {
+      g_signal_handlers_disconnect_by_data (self->store, self);
       vigil_store_close (self->store);
       g_clear_object (&self->store);
     }

@@ -17,6 +17,8 @@ struct _VigilEventBus
   GPtrArray  *pending_events;     /* VigilEvent */
   GHashTable *pending_sessions;   /* VigilSession → itself, insertion order kept below */
   GPtrArray  *session_order;
+  gboolean    audit_appended;
+  gboolean    user_changed;
   guint       tick_id;
 };
 
@@ -25,6 +27,8 @@ G_DEFINE_FINAL_TYPE (VigilEventBus, vigil_event_bus, G_TYPE_OBJECT)
 enum {
   EVENTS_RECEIVED,
   SESSION_CHANGED,
+  AUDIT_APPENDED,
+  USER_CHANGED,
   N_SIGNALS
 };
 
@@ -57,6 +61,12 @@ vigil_event_bus_class_init (VigilEventBusClass *klass)
   signals[SESSION_CHANGED] =
     g_signal_new ("session-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, VIGIL_TYPE_SESSION);
+  signals[AUDIT_APPENDED] =
+    g_signal_new ("audit-appended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[USER_CHANGED] =
+    g_signal_new ("user-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -78,6 +88,7 @@ vigil_event_bus_flush (VigilEventBus *self)
 {
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GPtrArray) sessions = NULL;
+  gboolean audit_appended, user_changed;
 
   g_return_if_fail (VIGIL_IS_EVENT_BUS (self));
 
@@ -89,11 +100,18 @@ vigil_event_bus_flush (VigilEventBus *self)
   sessions = g_steal_pointer (&self->session_order);
   self->session_order = g_ptr_array_new_with_free_func (g_object_unref);
   g_hash_table_remove_all (self->pending_sessions);
+  audit_appended = self->audit_appended;
+  user_changed = self->user_changed;
+  self->audit_appended = self->user_changed = FALSE;
 
   if (events->len > 0)
     g_signal_emit (self, signals[EVENTS_RECEIVED], 0, events);
   for (guint i = 0; i < sessions->len; i++)
     g_signal_emit (self, signals[SESSION_CHANGED], 0, g_ptr_array_index (sessions, i));
+  if (audit_appended)
+    g_signal_emit (self, signals[AUDIT_APPENDED], 0);
+  if (user_changed)
+    g_signal_emit (self, signals[USER_CHANGED], 0);
 }
 
 static gboolean
@@ -132,5 +150,23 @@ vigil_event_bus_post_session (VigilEventBus *self,
 
   if (g_hash_table_add (self->pending_sessions, session))
     g_ptr_array_add (self->session_order, g_object_ref (session));
+  schedule_tick (self);
+}
+
+void
+vigil_event_bus_post_audit_appended (VigilEventBus *self)
+{
+  g_return_if_fail (VIGIL_IS_EVENT_BUS (self));
+
+  self->audit_appended = TRUE;
+  schedule_tick (self);
+}
+
+void
+vigil_event_bus_post_user_changed (VigilEventBus *self)
+{
+  g_return_if_fail (VIGIL_IS_EVENT_BUS (self));
+
+  self->user_changed = TRUE;
   schedule_tick (self);
 }

@@ -13,7 +13,16 @@ G_BEGIN_DECLS
  * 16 ms) arrive as one "events-received" (GPtrArray of VigilEvent), and
  * each changed session once per tick in "session-changed", so 10,000
  * events a second cost the main loop about 60 emissions. Emitted on the
- * main context. */
+ * main context.
+ *
+ * "audit-appended" (no arguments): entries were appended to the audit log
+ * and committed since the last tick; listeners read the entries after the
+ * newest they hold (vigil_audit_list_after ()).
+ * "user-changed" (no arguments): an account row was created, changed
+ * (role, disabled flag, login, MPIN attempts or lock, ...) or deleted and
+ * committed since the last tick; listeners re-read the accounts.
+ * Each is emitted at most once per tick, after "events-received" and
+ * "session-changed". */
 #define VIGIL_TYPE_EVENT_BUS (vigil_event_bus_get_type ())
 G_DECLARE_FINAL_TYPE (VigilEventBus, vigil_event_bus, VIGIL, EVENT_BUS, GObject)
 
@@ -24,6 +33,8 @@ void           vigil_event_bus_post_events   (VigilEventBus *self,
                                               GPtrArray     *events);
 void           vigil_event_bus_post_session  (VigilEventBus *self,
                                               VigilSession  *session);
+void           vigil_event_bus_post_audit_appended (VigilEventBus *self);
+void           vigil_event_bus_post_user_changed   (VigilEventBus *self);
 /* Emit what is queued now (tests, shutdown). */
 void           vigil_event_bus_flush         (VigilEventBus *self);
 

@@ -2,10 +2,14 @@
 /* The SQLite store: a reader connection for the main context and a writer
  * thread that group-commits queued writes. The writer commits as soon as it
  * is idle and batches only what arrived while its previous commit ran, so a
- * client waiting for each acknowledgement never waits on a timer. */
+ * client waiting for each acknowledgement never waits on a timer. After
+ * each commit it tells the main context which tables changed. */
 #define G_LOG_DOMAIN "vigil-store"
 
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 #include "vigil-error.h"
 #include "vigil-store.h"
@@ -51,9 +55,23 @@ struct _VigilStore
   gint             pending;      /* atomic */
   GMutex           stats_lock;
   VigilStoreStats  stats;
+
+  /* Tables committed but not yet announced; the writer adds, the main
+   * context takes them all in one emission. */
+  GMainContext    *context;
+  GMutex           notify_lock;
+  GHashTable      *notify_tables;
+  GSource         *notify_source;
 };
 
 G_DEFINE_FINAL_TYPE (VigilStore, vigil_store, G_TYPE_OBJECT)
+
+enum {
+  TABLES_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 write_job_free (WriteJob *job)
@@ -79,12 +97,29 @@ configure_connection (VigilDb         *db,
 }
 
 static void
-run_job (VigilDb  *db,
-         WriteJob *job)
+add_tables (GHashTable *into,
+            GHashTable *tables)
+{
+  GHashTableIter iter;
+  gpointer table;
+
+  g_hash_table_iter_init (&iter, tables);
+  while (g_hash_table_iter_next (&iter, &table, NULL))
+    if (!g_hash_table_contains (into, table))
+      g_hash_table_add (into, g_strdup (table));
+}
+
+/* Adds the tables the job changed to @changes unless its savepoint was
+ * rolled back: the update hook cannot tell, the writer can. */
+static void
+run_job (VigilDb    *db,
+         WriteJob   *job,
+         GHashTable *changes)
 {
   GCancellable *cancellable = job->task ? g_task_get_cancellable (job->task) : NULL;
   g_autoptr(GError) rollback_error = NULL;
 
+  vigil_db_take_changes (db, NULL);
   if (g_cancellable_set_error_if_cancelled (cancellable, &job->error))
     return;
 
@@ -93,6 +128,9 @@ run_job (VigilDb  *db,
 
   if (job->func (db, job->data, &job->error))
     {
+      /* Even when the release fails, what it wrote may commit: a spurious
+       * notification is harmless, a missed one is not. */
+      vigil_db_take_changes (db, changes);
       if (!vigil_db_exec (db, "RELEASE vigil_write", &job->error))
         return;
       return;
@@ -103,7 +141,61 @@ run_job (VigilDb  *db,
 
   if (!vigil_db_exec (db, "ROLLBACK TO vigil_write", &rollback_error) ||
       !vigil_db_exec (db, "RELEASE vigil_write", &rollback_error))
-    g_warning ("Rolling back a failed write failed: %s", rollback_error->message);
+    {
+      g_warning ("Rolling back a failed write failed: %s", rollback_error->message);
+      vigil_db_take_changes (db, changes);
+      return;
+    }
+  vigil_db_take_changes (db, NULL);
+}
+
+static int
+compare_names (const void *a,
+               const void *b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static gboolean
+deliver_changes (gpointer user_data)
+{
+  VigilStore *self = user_data;
+  g_autoptr(GHashTable) tables = NULL;
+  g_autofree const char **names = NULL;
+  guint n;
+
+  g_mutex_lock (&self->notify_lock);
+  tables = g_steal_pointer (&self->notify_tables);
+  self->notify_tables = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_clear_pointer (&self->notify_source, g_source_unref);
+  g_mutex_unlock (&self->notify_lock);
+
+  names = (const char **) g_hash_table_get_keys_as_array (tables, &n);
+  qsort (names, n, sizeof *names, compare_names);
+  /* A handler may drop the last reference to the store. */
+  g_object_ref (self);
+  g_signal_emit (self, signals[TABLES_CHANGED], 0, names);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs on the writer thread after a commit. Groups that commit before the
+ * main context gets round to it share its one emission. */
+static void
+post_changes (VigilStore *self,
+              GHashTable *changes)
+{
+  g_mutex_lock (&self->notify_lock);
+  add_tables (self->notify_tables, changes);
+  if (self->notify_source == NULL)
+    {
+      self->notify_source = g_idle_source_new ();
+      g_source_set_priority (self->notify_source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->notify_source, deliver_changes, self, NULL);
+      g_source_set_static_name (self->notify_source, "[vigil] store tables-changed");
+      g_source_attach (self->notify_source, self->context);
+    }
+  g_mutex_unlock (&self->notify_lock);
 }
 
 static void
@@ -111,12 +203,13 @@ commit_group (VigilStore *self,
               GPtrArray  *group)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) changes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guint failed = 0;
 
   if (vigil_db_exec (self->writer, "BEGIN IMMEDIATE", &error))
     {
       for (guint i = 0; i < group->len; i++)
-        run_job (self->writer, g_ptr_array_index (group, i));
+        run_job (self->writer, g_ptr_array_index (group, i), changes);
 
       if (!vigil_db_exec (self->writer, "COMMIT", &error))
         {
@@ -125,6 +218,8 @@ commit_group (VigilStore *self,
           if (!vigil_db_exec (self->writer, "ROLLBACK", &rollback_error))
             g_warning ("Rollback after a failed commit failed: %s", rollback_error->message);
         }
+      else if (g_hash_table_size (changes) > 0)
+        post_changes (self, changes);
     }
 
   for (guint i = 0; i < group->len; i++)
@@ -218,6 +313,9 @@ vigil_store_finalize (GObject *object)
   g_clear_pointer (&self->queue, g_async_queue_unref);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->journal_mode, g_free);
+  g_clear_pointer (&self->notify_tables, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->notify_lock);
   g_mutex_clear (&self->stats_lock);
 
   G_OBJECT_CLASS (vigil_store_parent_class)->finalize (object);
@@ -229,13 +327,22 @@ vigil_store_class_init (VigilStoreClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = vigil_store_finalize;
+
+  /* The sorted names of the tables a commit changed (a NULL-terminated
+   * array of strings). See vigil-store.h. */
+  signals[TABLES_CHANGED] =
+    g_signal_new ("tables-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRV | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
 vigil_store_init (VigilStore *self)
 {
   g_mutex_init (&self->stats_lock);
+  g_mutex_init (&self->notify_lock);
   self->queue = g_async_queue_new ();
+  self->notify_tables = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->context = g_main_context_ref_thread_default ();
 }
 
 VigilStore *
@@ -276,6 +383,7 @@ vigil_store_open (const char      *path,
   self->writer = vigil_db_open (path, error);
   if (self->writer == NULL || !configure_connection (self->writer, sync, error))
     return NULL;
+  vigil_db_track_changes (self->writer);
 
   self->thread = g_thread_try_new ("vigil-writer", writer_thread, self, error);
   if (self->thread == NULL)
@@ -501,6 +609,15 @@ vigil_store_close (VigilStore *self)
       g_async_queue_push (self->queue, g_new0 (WriteJob, 1));
       g_thread_join (g_steal_pointer (&self->thread));
     }
+
+  /* Listeners read through the store, which is gone: what committed
+   * during the close is not announced. */
+  g_mutex_lock (&self->notify_lock);
+  if (self->notify_source != NULL)
+    g_source_destroy (self->notify_source);
+  g_clear_pointer (&self->notify_source, g_source_unref);
+  g_hash_table_remove_all (self->notify_tables);
+  g_mutex_unlock (&self->notify_lock);
 
   g_clear_pointer (&self->writer, vigil_db_free);
   g_clear_pointer (&self->reader, vigil_db_free);

@@ -10,6 +10,16 @@ G_BEGIN_DECLS
 #define VIGIL_TYPE_STORE (vigil_store_get_type ())
 G_DECLARE_FINAL_TYPE (VigilStore, vigil_store, VIGIL, STORE, GObject)
 
+/* Signal "tables-changed" (VigilStore *store, const char * const *tables):
+ * emitted on the thread-default main context of vigil_store_open ()'s
+ * caller after a group of writes committed, with the sorted names of the
+ * tables they changed (as vigil_db_track_changes () sees them: not
+ * WITHOUT ROWID tables). A write whose function failed, and so was
+ * rolled back, adds nothing; a group that failed to commit is not
+ * announced. At most one emission per commit: groups that commit before
+ * the main context dispatches the first share its emission. Nothing is
+ * emitted once vigil_store_close () ran. */
+
 /* NORMAL survives a process crash; FULL also survives a power loss. */
 typedef enum
 {
