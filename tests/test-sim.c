@@ -123,7 +123,6 @@ check_session_records (const VigilSimReport *report)
     {
       const VigilSimSessionRecord *record = &g_array_index (report->sessions, VigilSimSessionRecord, i);
 
-      g_assert_cmpint (record->scenario, !=, VIGIL_SIM_ENROLLMENT);
       g_assert_cmpuint (record->user, <, report->users);
       g_assert_cmpuint (record->attack_at, <=, record->events_sent);
       g_assert_true (!record->detected || record->attacked);
@@ -131,7 +130,7 @@ check_session_records (const VigilSimReport *report)
       detected[record->scenario] += record->detected;
       sent[record->scenario] += record->events_sent;
     }
-  for (guint s = VIGIL_SIM_GENUINE; s < VIGIL_SIM_N_SCENARIOS; s++)
+  for (guint s = 0; s < VIGIL_SIM_N_SCENARIOS; s++)
     {
       g_assert_cmpuint (sessions[s], ==, report->scenarios[s].sessions);
       g_assert_cmpuint (detected[s], ==, report->scenarios[s].detected);
@@ -251,29 +250,9 @@ test_mpin_guessing_locks (void)
   vigil_test_api_tear_down (&api);
 }
 
-/* The longest time span the events of a user's first session (the
- * enrollment) are stamped with, in ms. */
-static gint64
-longest_first_session_ms (VigilTestApi *api)
-{
-  g_autoptr(GError) error = NULL;
-  gint64 span_ms = -1;
-
-  g_assert_true (vigil_db_query_int (
-    vigil_store_get_reader (vigil_engine_get_store (api->engine)),
-    "SELECT CAST (max (stamped_ms) AS INTEGER) FROM ("
-    "  SELECT (julianday (max (e.timestamp)) - julianday (min (e.timestamp))) * 86400000.0 AS stamped_ms"
-    "  FROM events e JOIN sessions s ON s.id = e.session_id"
-    "  WHERE s.started_at = (SELECT min (f.started_at) FROM sessions f WHERE f.user_id = s.user_id)"
-    "  GROUP BY e.session_id)",
-    &span_ms, &error));
-  g_assert_no_error (error);
-  return span_ms;
-}
-
 /* Enrollment faster than life keeps the natural pace in the events'
- * timestamps, so the models learn the user's real rhythm: the enrollment
- * sessions' events span more time than the whole enrollment phase took. */
+ * timestamps, so the models learn the user's real rhythm; the window's
+ * sessions are stamped with the wall clock. */
 static void
 test_fast_enrollment_keeps_the_pace (void)
 {
@@ -281,24 +260,42 @@ test_fast_enrollment_keeps_the_pace (void)
   VigilSimOptions options;
   g_autoptr(VigilSimReport) report = NULL;
   g_autoptr(GError) error = NULL;
-  double enrollment_ms;
-  gint64 stamped_ms;
+  guint enrollments = 0, others = 0;
 
   set_up_api (&api);
   short_run_options (&options, &api, "genuine=1");
-  options.rate = 40;
+  /* A slow natural pace, so that the server's own time per event (large
+   * under sanitizers and a busy machine) stays small beside it. */
+  options.rate = 20;
   options.session_events = 30;
   options.enroll_speed = 20;
   report = vigil_sim_run (&options, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (report->scenarios[VIGIL_SIM_ENROLLMENT].failed, ==, 0);
-  vigil_test_api_wait_idle (&api);
 
-  enrollment_ms = (report->elapsed_s - report->window_s) * 1000;
-  stamped_ms = longest_first_session_ms (&api);
-  g_test_message ("enrollment took %.0f ms; its longest session is stamped over %" G_GINT64_FORMAT " ms",
-                  enrollment_ms, stamped_ms);
-  g_assert_cmpfloat (stamped_ms, >, 2 * enrollment_ms);
+  for (guint i = 0; i < report->sessions->len; i++)
+    {
+      const VigilSimSessionRecord *record = &g_array_index (report->sessions, VigilSimSessionRecord, i);
+
+      if (record->events_sent < 5)
+        continue;
+      if (record->scenario == VIGIL_SIM_ENROLLMENT)
+        {
+          /* Twenty times faster, less the time the loop spends per event
+           * (about 10 times when idle, 3 times on a loaded machine). */
+          g_test_message ("enrollment streamed in %.2f s, stamped over %.2f s", record->streamed_s,
+                          record->stamped_s);
+          g_assert_cmpfloat (record->stamped_s, >, 2 * record->streamed_s);
+          enrollments++;
+        }
+      else
+        {
+          g_assert_cmpfloat_with_epsilon (record->stamped_s, record->streamed_s, 1e-6);
+          others++;
+        }
+    }
+  g_assert_cmpuint (enrollments, ==, options.users);
+  g_assert_cmpuint (others, >, 0);
   vigil_test_api_tear_down (&api);
 }
 

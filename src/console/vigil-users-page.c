@@ -26,6 +26,8 @@ struct _VigilUsersPage
   char                *selected_id;   /* kept across refreshes */
   gboolean             refreshing;
   gboolean             refresh_again; /* accounts changed during the refresh */
+  gint64               last_refresh_us;
+  guint                refresh_id;    /* a throttled refresh to come */
 
   GtkSearchEntry      *search_entry;
   GtkButton           *toggle_disabled_button;
@@ -34,6 +36,11 @@ struct _VigilUsersPage
 };
 
 G_DEFINE_FINAL_TYPE (VigilUsersPage, vigil_users_page, GTK_TYPE_WIDGET)
+
+/* The shortest time between two reads of the directory for an account
+ * change, and for sessions' and models' activity. */
+#define USER_CHANGE_GAP_MS 500
+#define ACTIVITY_GAP_MS    3000
 
 typedef enum
 {
@@ -337,6 +344,7 @@ refresh (VigilUsersPage *self)
     }
   self->refreshing = TRUE;
   self->refresh_again = FALSE;
+  self->last_refresh_us = g_get_monotonic_time ();
   vigil_user_directory_refresh_async (self->directory, self->cancellable,
                                       on_refreshed, g_object_ref (self));
 }
@@ -348,12 +356,48 @@ refresh_if_changed (VigilUsersPage *self)
     refresh (self);
 }
 
-/* While hidden the page does not re-read; showing it does. */
+static gboolean
+on_refresh_due (gpointer user_data)
+{
+  VigilUsersPage *self = user_data;
+
+  self->refresh_id = 0;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Re-reads @gap_ms after the last read at the earliest: every login
+ * changes an account (its last login), every event a session (its
+ * user's last seen), and a storm of either must not keep the directory
+ * re-reading back to back. While hidden the page does not re-read;
+ * showing it does. */
+static void
+refresh_after (VigilUsersPage *self,
+               guint           gap_ms)
+{
+  gint64 since_ms = (g_get_monotonic_time () - self->last_refresh_us) / 1000;
+
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || self->refresh_id != 0)
+    return;
+  if (since_ms >= gap_ms)
+    refresh (self);
+  else
+    self->refresh_id = g_timeout_add ((guint) (gap_ms - since_ms), on_refresh_due, self);
+}
+
 static void
 on_user_changed (VigilUsersPage *self)
 {
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    refresh (self);
+  refresh_after (self, USER_CHANGE_GAP_MS);
+}
+
+/* The Model and Last Seen columns come from profiles and sessions, whose
+ * changes are no account change. */
+static void
+on_activity (VigilUsersPage *self)
+{
+  refresh_after (self, ACTIVITY_GAP_MS);
 }
 
 static void
@@ -589,7 +633,11 @@ vigil_users_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   if (self->engine != NULL)
-    g_signal_handlers_disconnect_by_data (vigil_engine_get_event_bus (self->engine), self);
+    {
+      g_signal_handlers_disconnect_by_data (vigil_engine_get_event_bus (self->engine), self);
+      g_signal_handlers_disconnect_by_data (vigil_engine_get_profiles (self->engine), self);
+    }
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_weak_pointer (&self->dialog);
   g_clear_weak_pointer (&self->delete_dialog);
   if (self->selection != NULL)
@@ -666,6 +714,10 @@ vigil_users_page_new (VigilEngine *engine)
   self->directory = vigil_user_directory_new (vigil_engine_get_store (engine));
   g_signal_connect_swapped (vigil_engine_get_event_bus (engine), "user-changed",
                             G_CALLBACK (on_user_changed), self);
+  g_signal_connect_swapped (vigil_engine_get_event_bus (engine), "session-changed",
+                            G_CALLBACK (on_activity), self);
+  g_signal_connect_swapped (vigil_engine_get_profiles (engine), "status-changed",
+                            G_CALLBACK (on_activity), self);
   self->filter = gtk_custom_filter_new (row_matches, self, NULL);
   filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->directory)),
                                         g_object_ref (GTK_FILTER (self->filter)));

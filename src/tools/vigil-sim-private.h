@@ -45,7 +45,9 @@ struct _SimSession
   guint              attack_at;      /* events sent before it began */
   gint64             first_push_us;  /* the first step-up or block after it */
   gint64             started_us;
-  gint64             clock_us;       /* an enrollment's own clock when it runs fast; else 0 */
+  gint64             clock_us;       /* when the next event is due at the natural pace */
+  gint64             first_sent_us, last_sent_us;    /* wall clock */
+  gint64             first_stamp_us, last_stamp_us;  /* as stamped on the events */
   guint              attempts;
   gboolean           stepped_up;
   gboolean           blocked;

@@ -30,8 +30,8 @@ typedef struct
   GArray  *detect_s;          /* double: seconds from the attack's start to its detection */
 } VigilSimScenarioStats;
 
-/* One session of the measurement window, for a look at single decisions
- * (the JSON summary lists them). */
+/* One session, for a look at single decisions (the JSON summary lists
+ * them, enrollment included). */
 typedef struct
 {
   VigilSimScenario scenario;
@@ -44,6 +44,8 @@ typedef struct
   gboolean         blocked;
   gboolean         detected;
   double           detect_s;     /* from the attack's start; when detected */
+  double           streamed_s;   /* from its first event sent to its last, wall clock */
+  double           stamped_s;    /* the same span as its events' timestamps tell */
 } VigilSimSessionRecord;
 
 struct _VigilSimReport

@@ -157,7 +157,7 @@ _vigil_sim_session_finish (Agent *agent)
         stats->detected_60s++;
       record.detect_s = seconds;
     }
-  if (session->scenario != VIGIL_SIM_ENROLLMENT)
+  /* Enrollment sessions too: how fast they ran is worth a look. */
     {
       record.scenario = session->scenario;
       record.session_id = g_strdup (session->session_id);
@@ -167,6 +167,8 @@ _vigil_sim_session_finish (Agent *agent)
       record.stepped_up = session->stepped_up;
       record.blocked = session->blocked;
       record.detected = session->detected;
+      record.streamed_s = (session->last_sent_us - session->first_sent_us) / 1e6;
+      record.stamped_s = (session->last_stamp_us - session->first_stamp_us) / 1e6;
       g_array_append_val (agent->sim->report->sessions, record);
     }
   g_clear_pointer (&agent->session, _vigil_sim_session_free);
@@ -532,6 +534,7 @@ session_send_next (Agent *agent)
   SimSession *session = agent->session;
   g_autofree char *text = NULL;
   gint64 now = _vigil_sim_now_us ();
+  gint64 stamp;
   double gap_s;
 
   if (session->ws == NULL || session->ending)
@@ -556,15 +559,17 @@ session_send_next (Agent *agent)
         return;
     }
 
-  if (!runs_fast (agent))
-    text = vigil_sim_walk_next (&session->walk, now, &gap_s);
-  else
+  /* Faster than life: stamped with the natural pace's clock. */
+  stamp = runs_fast (agent) ? MAX (session->clock_us, now) : now;
+  text = vigil_sim_walk_next (&session->walk, stamp, &gap_s);
+  session->clock_us = stamp + (gint64) (gap_s * sim->time_scale * G_USEC_PER_SEC);
+  if (session->sent == 0)
     {
-      /* Faster than life: stamped with the natural pace's clock. */
-      session->clock_us = MAX (session->clock_us, now);
-      text = vigil_sim_walk_next (&session->walk, session->clock_us, &gap_s);
-      session->clock_us += (gint64) (gap_s * sim->time_scale * G_USEC_PER_SEC);
+      session->first_sent_us = now;
+      session->first_stamp_us = stamp;
     }
+  session->last_sent_us = now;
+  session->last_stamp_us = stamp;
   g_queue_push_tail (&session->in_flight, g_memdup2 (&now, sizeof now));
   session->sent++;
   stats_of (agent)->events_sent++;
