@@ -243,6 +243,27 @@ on_listen_address_changed (GSettings        *settings,
   self->listen_address = g_steal_pointer (&address);
 }
 
+/* Preferences change the remote ML engine while running; a URL that is
+ * refused leaves the one in use. */
+static void
+on_ml_engine_url_changed (GSettings        *settings,
+                          const char       *key,
+                          VigilApplication *self)
+{
+  g_autofree char *url = g_settings_get_string (settings, "ml-engine-url");
+  g_autoptr(GError) error = NULL;
+
+  if (self->engine == NULL || g_strcmp0 (url, self->ml_engine_url ? self->ml_engine_url : "") == 0)
+    return;
+  if (!vigil_remote_analyzer_apply (self->engine, url, &error))
+    {
+      g_warning ("%s; the remote ML engine in use stays", error->message);
+      return;
+    }
+  g_free (self->ml_engine_url);
+  self->ml_engine_url = g_steal_pointer (&url);
+}
+
 static gboolean
 start_service (VigilApplication  *self,
                GError           **error)
@@ -271,6 +292,8 @@ start_service (VigilApplication  *self,
                        G_SETTINGS_BIND_GET);
       g_signal_connect_object (self->settings, "changed::listen-address",
                                G_CALLBACK (on_listen_address_changed), self, 0);
+      g_signal_connect_object (self->settings, "changed::ml-engine-url",
+                               G_CALLBACK (on_ml_engine_url_changed), self, 0);
       vigil_engine_settings_bind (self->engine, self->settings);
     }
   if (!vigil_server_listen (self->server, self->listen_address, error))

@@ -190,19 +190,25 @@ use_remote (Fixture    *fixture,
   vigil_engine_set_remote_analyzer (fixture->a.engine, VIGIL_ANALYZER (fixture->analyzer));
 }
 
-/* B, with an analyst account A logs in with. */
-static void
-start_b (Fixture *fixture)
+/* B, with an analyst account A logs in with; the URL A asks it at. */
+static char *
+start_b_only (Fixture *fixture)
 {
   g_autoptr(VigilUser) analyst = NULL;
   g_autoptr(GUri) base = NULL;
-  g_autofree char *url = NULL;
 
   vigil_test_api_set_up (&fixture->b, NULL);
   fixture->b_running = TRUE;
   analyst = register_account (&fixture->b, "analyst@example.com", VIGIL_ROLE_ANALYST);
   base = g_uri_parse (vigil_server_get_url (fixture->b.server), G_URI_FLAGS_NONE, NULL);
-  url = g_strdup_printf ("http://analyst%%40example.com:%s@127.0.0.1:%d", PASSWORD, g_uri_get_port (base));
+  return g_strdup_printf ("http://analyst%%40example.com:%s@127.0.0.1:%d", PASSWORD, g_uri_get_port (base));
+}
+
+static void
+start_b (Fixture *fixture)
+{
+  g_autofree char *url = start_b_only (fixture);
+
   use_remote (fixture, url);
 }
 
@@ -682,6 +688,78 @@ test_timeout (Fixture       *fixture,
   g_assert_cmpint (count_events (&fixture->a, session, "ml_session_ended"), ==, 1);
 }
 
+/* The URL changed while A runs (as Preferences does): a request in
+ * flight to the old remote is abandoned and its late answer ignored, the
+ * next events go to the new one, a refused URL keeps the one in use, and
+ * an empty one returns to local analysis only. */
+static void
+test_url_swapped (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(VigilUser) user = register_account (&fixture->a, "user@example.com", VIGIL_ROLE_USER);
+  g_autoptr(VigilSession) session = NULL;
+  g_autoptr(VigilRemoteStatus) status = NULL;
+  g_autoptr(VigilTestReply) health = NULL;
+  g_autoptr(VigilTestReply) local = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *b_url = NULL;
+  VigilRisk *risk = vigil_engine_get_risk (fixture->a.engine);
+  VigilRisk *b_risk;
+  gint64 results;
+  JsonObject *ml_engine;
+
+  fixture->fake.hang = TRUE;
+  fake_start (&fixture->fake);
+  g_assert_true (vigil_remote_analyzer_apply (fixture->a.engine, fixture->fake.url, &error));
+  g_assert_no_error (error);
+  session = start_session (&fixture->a, user->id);
+  WAIT_UNTIL (count_events (&fixture->a, session, "ml_session_started") == 1);
+  append (&fixture->a, session, "button_click", NULL);
+  WAIT_UNTIL (fixture->fake.analyses == 1);
+
+  b_url = start_b_only (fixture);
+  b_risk = vigil_engine_get_risk (fixture->b.engine);
+  g_assert_true (vigil_remote_analyzer_apply (fixture->a.engine, b_url, &error));
+  g_assert_no_error (error);
+  /* The old remote answers late (503): nothing of A's notices. */
+  fake_stop (&fixture->fake);
+  append (&fixture->a, session, "page_view", NULL);
+  WAIT_UNTIL (events_analyzed (b_risk, session) == 1);
+  WAIT_UNTIL (count_events (&fixture->a, session, "ml_analysis_result") == 1);
+  g_assert_cmpuint (fixture->fake.analyses, ==, 1);
+  g_assert_cmpint (count_events (&fixture->a, session, "ml_analysis_failed"), ==, 0);
+  status = vigil_risk_get_remote_status (risk);
+  g_assert_true (status->available);
+  g_assert_cmpuint (status->outages, ==, 0);
+  g_assert_cmpuint (status->failures, ==, 0);
+
+  /* Refused, and B stays. */
+  g_assert_false (vigil_remote_analyzer_apply (fixture->a.engine, "http://127.0.0.1:1/?x=1", &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  ml_engine = health_ml_engine (&fixture->a, &health);
+  g_assert_cmpstr (json_object_get_string_member (ml_engine, "mode"), ==, "remote");
+  g_assert_true (g_str_has_suffix (b_url, json_object_get_string_member (ml_engine, "url") + strlen ("http://")));
+
+  /* Local only: nothing more goes to B, and local analysis decides. */
+  g_assert_true (vigil_remote_analyzer_apply (fixture->a.engine, "", &error));
+  g_assert_no_error (error);
+  ml_engine = health_ml_engine (&fixture->a, &local);
+  g_assert_cmpstr (json_object_get_string_member (ml_engine, "mode"), ==, "local");
+  results = count_events (&fixture->a, session, "ml_analysis_result");
+  append (&fixture->a, session, "mpin_failed", "mpin_failed", "mpin_failed", NULL);
+  WAIT_UNTIL (vigil_session_get_state (session) == VIGIL_SESSION_MONITOR);
+  vigil_test_api_wait_idle (&fixture->a);
+  vigil_test_api_wait_idle (&fixture->b);
+  g_assert_cmpint (count_events (&fixture->a, session, "ml_analysis_result"), ==, results);
+  g_assert_cmpuint (events_analyzed (b_risk, session), ==, 1);
+  g_assert_cmpint (query_int (&fixture->a, "SELECT count(*) FROM decisions WHERE session_id = '%s'"
+                                           " AND decision = 'step_up' AND source = 'local'",
+                              vigil_session_get_id (session)), ==, 1);
+  g_assert_cmpint (query_int (&fixture->a, "SELECT count(*) FROM audit_log WHERE action = 'ml_engine.changed'"),
+                   ==, 3);
+}
+
 static void
 test_url_validation (void)
 {
@@ -730,6 +808,7 @@ main (int   argc,
   ADD ("garbage-remote", test_garbage_remote);
   ADD ("remote-decides", test_remote_decides);
   ADD ("timeout", test_timeout);
+  ADD ("url-swapped", test_url_swapped);
 #undef ADD
   g_test_add_func ("/api/remote-ml/url-validation", test_url_validation);
 

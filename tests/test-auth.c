@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include "vigil-audit.h"
 #include "vigil-engine.h"
 #include "vigil-error.h"
 #include "vigil-test-util.h"
@@ -251,6 +252,93 @@ test_mpin_lockout_survives_restart (Fixture       *fixture,
   }
 }
 
+static gboolean
+audited (Fixture    *fixture,
+         const char *action)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = vigil_audit_list_recent (vigil_engine_get_store (fixture->engine), 100, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      VigilAuditEntry *entry = g_ptr_array_index (entries, i);
+
+      if (g_str_equal (entry->action, action) && g_str_equal (entry->actor, "system"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A policy changed while running: new MPINs follow the new length, old
+ * ones still verify, and the next wrong MPINs lock by the new numbers. */
+static void
+test_mpin_policy_applies_at_once (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilUser) old = register_user (fixture, "9876543210", "SecurePassword123", "123456", &error);
+  g_autoptr(VigilUser) refused = NULL;
+  g_autoptr(VigilUser) fresh = NULL;
+  g_autoptr(VigilAuthResult) session = NULL;
+  g_autoptr(VigilAuthResult) verified = NULL;
+  g_autofree char *access = NULL;
+
+  g_assert_no_error (error);
+  g_assert_false (audited (fixture, "settings.mpin_policy"));
+
+  /* Refused as the engine options are; the policy stays. */
+  g_assert_false (vigil_auth_set_mpin_policy (fixture->auth, 9, 2, 60, &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, "The MPIN length must be 4 to 8 digits, not 9");
+  g_clear_error (&error);
+  g_assert_false (vigil_auth_set_mpin_policy (fixture->auth, 4, 0, 60, &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_cmpuint (vigil_auth_get_mpin_length (fixture->auth), ==, 6);
+
+  g_assert_true (vigil_auth_set_mpin_policy (fixture->auth, 4, 2, 60, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vigil_auth_get_mpin_length (fixture->auth), ==, 4);
+
+  refused = register_user (fixture, "9876543211", "SecurePassword123", "123456", &error);
+  g_assert_null (refused);
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  fresh = register_user (fixture, "9876543211", "SecurePassword123", "1234", &error);
+  g_assert_no_error (error);
+  g_assert_true (fresh->has_mpin);
+
+  session = login (fixture, "9876543210", "SecurePassword123", &error);
+  g_assert_no_error (error);
+  access = g_strdup (session->access_token);
+  verified = verify_mpin (fixture, access, "123456", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (verified);
+
+  /* Two wrong ones lock now, for one minute. */
+  g_assert_null (verify_mpin (fixture, access, "000000", &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_UNAUTHORIZED);
+  g_clear_error (&error);
+  g_assert_null (verify_mpin (fixture, access, "000000", &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_LOCKED);
+  g_assert_cmpuint (vigil_error_get_retry_after (error), ==, 60);
+  g_clear_error (&error);
+
+  vigil_clock_advance (fixture->clock, 59 * G_USEC_PER_SEC);
+  g_assert_null (verify_mpin (fixture, access, "123456", &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_LOCKED);
+  g_clear_error (&error);
+  vigil_clock_advance (fixture->clock, 1 * G_USEC_PER_SEC);
+  {
+    g_autoptr(VigilAuthResult) again = verify_mpin (fixture, access, "123456", &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (again);
+  }
+  g_assert_true (audited (fixture, "settings.mpin_policy"));
+}
+
 static void
 test_refresh_rotation_and_reuse (Fixture       *fixture,
                                  gconstpointer  data)
@@ -381,6 +469,7 @@ main (int   argc,
   ADD ("/auth/unknown-and-wrong-alike", test_unknown_and_wrong_answer_alike);
   ADD ("/auth/mpin/lockout-survives-restart", test_mpin_lockout_survives_restart);
   ADD ("/auth/mpin/parallel-guesses", test_parallel_mpin_guesses_are_serialised);
+  ADD ("/auth/mpin/policy-applies-at-once", test_mpin_policy_applies_at_once);
   ADD ("/auth/refresh/rotation-and-reuse", test_refresh_rotation_and_reuse);
   ADD ("/auth/tokens/expire", test_tokens_expire);
   ADD ("/auth/create-admin/promote", test_create_admin_promotes_with_password_only);

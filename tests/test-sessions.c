@@ -380,6 +380,41 @@ test_block_and_idle_expiry (Fixture       *fixture,
   g_assert_nonnull (vigil_sessions_lookup (fixture->sessions, vigil_session_get_id (busy)));
 }
 
+/* A shorter expiry set while running ends a session already idle that
+ * long at the next check; a zero is refused and changes nothing. */
+static void
+test_idle_expiry_changed_live (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *user = make_user (fixture);
+  g_autoptr(VigilSession) idle = start_session (fixture, user);
+  g_autoptr(VigilSession) busy = start_session (fixture, user);
+  g_autoptr(GPtrArray) events = make_events (1, "touch");
+  g_autoptr(GError) error = NULL;
+
+  vigil_clock_advance (fixture->clock, G_GINT64_CONSTANT (10) * 60 * G_USEC_PER_SEC);
+  append (fixture, vigil_session_get_id (busy), user, events, &error);
+  g_assert_no_error (error);
+  vigil_clock_advance (fixture->clock, G_GINT64_CONSTANT (1) * 60 * G_USEC_PER_SEC);
+  g_assert_cmpuint (vigil_sessions_expire_idle (fixture->sessions), ==, 0);
+
+  g_assert_false (vigil_sessions_set_idle_seconds (fixture->sessions, 0, &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_cmpuint (vigil_sessions_get_idle_seconds (fixture->sessions), ==, 60 * 60);
+
+  g_assert_true (vigil_sessions_set_idle_seconds (fixture->sessions, 5 * 60, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vigil_sessions_expire_idle (fixture->sessions), ==, 1);
+  g_assert_cmpstr (vigil_session_get_end_reason (idle), ==, VIGIL_END_REASON_IDLE);
+  g_assert_nonnull (vigil_sessions_lookup (fixture->sessions, vigil_session_get_id (busy)));
+
+  /* The busy one goes by the new expiry too. */
+  vigil_clock_advance (fixture->clock, G_GINT64_CONSTANT (4) * 60 * G_USEC_PER_SEC);
+  g_assert_cmpuint (vigil_sessions_expire_idle (fixture->sessions), ==, 1);
+  g_assert_null (vigil_sessions_lookup (fixture->sessions, vigil_session_get_id (busy)));
+}
+
 static void
 test_restart_recovers_open_sessions (Fixture       *fixture,
                                      gconstpointer  data)
@@ -443,6 +478,7 @@ main (int   argc,
   ADD ("/sessions/end/log", test_end_writes_the_seed_log);
   ADD ("/sessions/lifecycle", test_lifecycle_and_disconnect);
   ADD ("/sessions/block-and-idle", test_block_and_idle_expiry);
+  ADD ("/sessions/idle-changed-live", test_idle_expiry_changed_live);
   ADD ("/sessions/restart", test_restart_recovers_open_sessions);
 #undef ADD
 

@@ -79,47 +79,26 @@ vigil_remote_analyzer_init (VigilRemoteAnalyzer *self)
                                                  "user-agent", "Vigil/" PACKAGE_VERSION " ", NULL);
 }
 
+/* Checked by the engine's rule first, so that the console refuses what
+ * this would refuse. */
 static gboolean
 parse_url (VigilRemoteAnalyzer  *self,
            const char           *url,
            GError              **error)
 {
   g_autoptr(GUri) uri = NULL;
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *base = NULL;
   g_autofree char *lower_scheme = NULL;
-  const char *scheme, *user, *password, *path;
+  const char *user, *password;
 
-  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, &local_error);
-  if (uri == NULL)
-    {
-      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT, "The ML engine URL “%s” is not a URL: %s", url,
-                   local_error->message);
-      return FALSE;
-    }
-  scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
-    {
-      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
-                   "The ML engine URL must start with http:// or https:// (not “%s:”)", scheme);
-      return FALSE;
-    }
-  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    {
-      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT, "The ML engine URL has no host");
-      return FALSE;
-    }
-  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
-    {
-      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
-                           "The ML engine URL must not have a query or a fragment");
-      return FALSE;
-    }
+  if (!vigil_analyzer_check_url (url, error))
+    return FALSE;
+  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  g_assert (uri != NULL);
 
-  path = g_uri_get_path (uri);
-  lower_scheme = g_ascii_strdown (scheme, -1);
-  base = g_uri_join (G_URI_FLAGS_NONE, lower_scheme, NULL, g_uri_get_host (uri), g_uri_get_port (uri), path,
-                     NULL, NULL);
+  lower_scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  base = g_uri_join (G_URI_FLAGS_NONE, lower_scheme, NULL, g_uri_get_host (uri), g_uri_get_port (uri),
+                     g_uri_get_path (uri), NULL, NULL);
   while (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
   self->base = g_steal_pointer (&base);
@@ -133,12 +112,6 @@ parse_url (VigilRemoteAnalyzer  *self,
     }
   else if (user != NULL && *user != '\0')
     {
-      if (password == NULL || *password == '\0')
-        {
-          g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
-                               "The ML engine URL names a user but no password (use EMAIL:PASSWORD@ or :TOKEN@)");
-          return FALSE;
-        }
       self->email = g_strdup (user);
       self->password = g_strdup (password);
     }
@@ -157,6 +130,21 @@ vigil_remote_analyzer_new (const char  *url,
   if (!parse_url (self, url, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+gboolean
+vigil_remote_analyzer_apply (VigilEngine  *engine,
+                             const char   *url,
+                             GError      **error)
+{
+  g_autoptr(VigilRemoteAnalyzer) analyzer = NULL;
+
+  g_return_val_if_fail (VIGIL_IS_ENGINE (engine), FALSE);
+
+  if (url != NULL && *url != '\0' && (analyzer = vigil_remote_analyzer_new (url, error)) == NULL)
+    return FALSE;
+  vigil_engine_set_remote_analyzer (engine, analyzer != NULL ? VIGIL_ANALYZER (analyzer) : NULL);
+  return TRUE;
 }
 
 void

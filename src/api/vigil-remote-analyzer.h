@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "vigil-analyzer.h"
+#include "vigil-engine.h"
 
 G_BEGIN_DECLS
 
@@ -29,5 +30,14 @@ VigilRemoteAnalyzer *vigil_remote_analyzer_new         (const char          *url
 void                 vigil_remote_analyzer_set_timeout (VigilRemoteAnalyzer *self,
                                                         guint                seconds);
 guint                vigil_remote_analyzer_get_timeout (VigilRemoteAnalyzer *self);
+
+/* Makes @engine ask the remote ML engine at @url from now on, or none
+ * (local analysis only) when @url is NULL or empty; the previous
+ * analyzer's requests in flight are abandoned and the change is audited
+ * ("ml_engine.changed"). A URL that is refused (as by
+ * vigil_remote_analyzer_new ()) changes nothing. Main context only. */
+gboolean             vigil_remote_analyzer_apply       (VigilEngine         *engine,
+                                                        const char          *url,
+                                                        GError             **error);
 
 G_END_DECLS

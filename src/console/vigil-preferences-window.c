@@ -9,6 +9,8 @@
 
 #include <glib/gi18n.h>
 
+#include "vigil-analyzer.h"
+
 struct _VigilPreferencesWindow
 {
   AdwPreferencesWindow  parent_instance;
@@ -85,20 +87,24 @@ on_listen_apply (VigilPreferencesWindow *self)
                                     adw_toast_new (_("Restarting the server on the new address")));
 }
 
+/* The engine's rule for the URL, so that Apply never hands the
+ * application one it would refuse. */
 static gboolean
 check_url (const char  *text,
            char       **out_message)
 {
-  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (text == NULL || text[0] == '\0')
     return TRUE;
-  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL ||
-      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0) ||
-      g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0')
+  if (g_ascii_strncasecmp (text, "http://", 7) != 0 && g_ascii_strncasecmp (text, "https://", 8) != 0)
     {
       *out_message = g_strdup (_("Enter an http:// or https:// URL, or leave it empty for local analysis"));
+      return FALSE;
+    }
+  if (!vigil_analyzer_check_url (text, &error))
+    {
+      *out_message = g_strdup_printf (_("Not applied: %s"), error->message);
       return FALSE;
     }
   return TRUE;
@@ -125,6 +131,9 @@ on_ml_url_apply (VigilPreferencesWindow *self)
       return;
     }
   g_settings_set_string (self->settings, "ml-engine-url", text);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                    adw_toast_new (text[0] != '\0' ? _("Sessions are now also sent to the new ML engine")
+                                                                    : _("Sessions are now analysed locally only")));
 }
 
 static void

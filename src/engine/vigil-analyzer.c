@@ -16,6 +16,52 @@ vigil_analyzer_default_init (VigilAnalyzerInterface *iface)
 {
 }
 
+gboolean
+vigil_analyzer_check_url (const char  *url,
+                          GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *scheme, *user, *password;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, &local_error);
+  if (uri == NULL)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT, "The ML engine URL “%s” is not a URL: %s", url,
+                   local_error->message);
+      return FALSE;
+    }
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
+                   "The ML engine URL must start with http:// or https:// (not “%s:”)", scheme);
+      return FALSE;
+    }
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT, "The ML engine URL has no host");
+      return FALSE;
+    }
+  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
+                           "The ML engine URL must not have a query or a fragment");
+      return FALSE;
+    }
+  user = g_uri_get_user (uri);
+  password = g_uri_get_password (uri);
+  if (user != NULL && *user != '\0' && (password == NULL || *password == '\0'))
+    {
+      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
+                           "The ML engine URL names a user but no password (use EMAIL:PASSWORD@ or :TOKEN@)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 VigilAnalyzerVerdict *
 vigil_analyzer_verdict_new (void)
 {

@@ -19,6 +19,14 @@ G_BEGIN_DECLS
 #define VIGIL_TYPE_ANALYZER (vigil_analyzer_get_type ())
 G_DECLARE_INTERFACE (VigilAnalyzer, vigil_analyzer, VIGIL, ANALYZER, GObject)
 
+/* The rules for a remote ML engine's URL, for whoever offers to set one
+ * (the console's Preferences) and for the implementation that reads it:
+ * http or https with a host, an optional base path, no query or fragment,
+ * and credentials as "EMAIL:PASSWORD@" or ":TOKEN@" only.
+ * VIGIL_ERROR_INVALID_INPUT saying what is wrong. */
+gboolean vigil_analyzer_check_url (const char  *url,
+                                   GError     **error);
+
 /* What a remote analysis answered. */
 typedef struct
 {

@@ -55,6 +55,8 @@ _vigil_auth_flow_new (VigilAuth  *auth,
   flow->auth = g_object_ref (auth);
   flow->client_address = g_strdup (client_address);
   flow->now_us = vigil_clock_now_us (auth->clock);
+  flow->mpin_max_attempts = auth->config.mpin_max_attempts;
+  flow->mpin_lock_seconds = auth->config.mpin_lock_seconds;
   g_task_set_task_data (task, flow, (GDestroyNotify) _vigil_auth_flow_free);
   return flow;
 }

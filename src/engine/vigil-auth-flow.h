@@ -26,6 +26,10 @@ typedef struct
   gboolean          start_session;
   gboolean          issue_login_tokens;
   gint64            now_us;
+  /* The MPIN policy as the flow started: the write runs on the store's
+   * writer thread, while the policy may change on the main context. */
+  guint             mpin_max_attempts;
+  guint             mpin_lock_seconds;
 
   /* Outcome of the write. */
   guint             mpin_attempts;

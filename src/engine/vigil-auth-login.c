@@ -141,7 +141,6 @@ write_mpin_outcome (VigilDb   *db,
                     GError   **error)
 {
   Flow *flow = user_data;
-  VigilAuth *self = flow->auth;
   g_autoptr(JsonObject) details = _vigil_auth_details ("device_id", flow->device_id, NULL);
   const char *user_id = flow->record ? flow->record->user->id : NULL;
 
@@ -156,8 +155,8 @@ write_mpin_outcome (VigilDb   *db,
     return vigil_audit_append_in_transaction (db, flow->now_us, "anonymous", "auth.mpin_failed",
                                               flow->identifier, flow->client_address, details, error);
 
-  if (!vigil_user_table_count_mpin_failure (db, user_id, self->config.mpin_max_attempts,
-                                            flow->now_us + (gint64) self->config.mpin_lock_seconds * G_USEC_PER_SEC,
+  if (!vigil_user_table_count_mpin_failure (db, user_id, flow->mpin_max_attempts,
+                                            flow->now_us + (gint64) flow->mpin_lock_seconds * G_USEC_PER_SEC,
                                             &flow->mpin_attempts, &flow->mpin_locked_until_us, error))
     return FALSE;
 

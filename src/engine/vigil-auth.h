@@ -71,6 +71,17 @@ void              vigil_session_info_free      (VigilSessionInfo *info);
 /* Which store keeps the token-signing key: "keyring" or "file". */
 const char       *vigil_auth_get_secret_backend (VigilAuth       *self);
 guint             vigil_auth_get_mpin_length    (VigilAuth       *self);
+/* Changes the MPIN policy at once: @length applies to MPINs set from now
+ * on (MPINs already set keep working whatever their length), the lock
+ * after @max_attempts wrong MPINs in a row lasts @lock_seconds from the
+ * next check on. Audited as "settings.mpin_policy" when it changes.
+ * VIGIL_ERROR_INVALID_INPUT (the engine options' messages) for a length
+ * outside 4 to 8 or a zero; the policy stays then. Main context only. */
+gboolean          vigil_auth_set_mpin_policy    (VigilAuth       *self,
+                                                 guint            length,
+                                                 guint            max_attempts,
+                                                 guint            lock_seconds,
+                                                 GError         **error);
 
 /* Registration (canara /auth/register, walmart /api/signup, maxidom
  * /enroll). VIGIL_ERROR_INVALID_INPUT for rule violations, _CONFLICT when

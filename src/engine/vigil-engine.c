@@ -18,6 +18,7 @@
 #include "vigil-engine.h"
 #include "vigil-error.h"
 #include "vigil-hasher.h"
+#include "vigil-policy.h"
 
 struct _VigilEngine
 {
@@ -149,12 +150,9 @@ static gboolean
 check_options (const VigilEngineOptions  *options,
                GError                   **error)
 {
-  if (options->mpin_length < 4 || options->mpin_length > 8)
-    {
-      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
-                   "The MPIN length must be 4 to 8 digits, not %u", options->mpin_length);
-      return FALSE;
-    }
+  if (!vigil_policy_check_mpin_policy (options->mpin_length, options->mpin_max_attempts,
+                                       options->mpin_lock_seconds, error))
+    return FALSE;
   if (options->mpin_max_attempts == 0 || options->access_token_seconds == 0 ||
       options->refresh_token_seconds == 0 || options->session_token_seconds == 0 ||
       options->rate_limit_burst < 1 || options->rate_limit_per_minute <= 0 ||

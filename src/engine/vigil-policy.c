@@ -231,6 +231,23 @@ vigil_policy_check_email (const char  *email,
 }
 
 gboolean
+vigil_policy_check_mpin_policy (guint    length,
+                                guint    max_attempts,
+                                guint    lock_seconds,
+                                GError **error)
+{
+  if (length < MPIN_MIN_LENGTH || length > MPIN_MAX_LENGTH)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
+                   "The MPIN length must be 4 to 8 digits, not %u", length);
+      return FALSE;
+    }
+  if (max_attempts == 0 || lock_seconds == 0)
+    return fail (error, "Attempt limits, token lifetimes and rate limits must be positive");
+  return TRUE;
+}
+
+gboolean
 vigil_policy_check_mpin (const char  *mpin,
                          guint        length,
                          GError     **error)

@@ -28,6 +28,13 @@ gboolean vigil_policy_check_email      (const char  *email,
 gboolean vigil_policy_check_mpin       (const char  *mpin,
                                         guint        length,
                                         GError     **error);
+/* The MPIN policy an administrator configures: a length of 4 to 8 digits,
+ * at least one attempt and a lock of at least one second. The messages are
+ * the engine options' (vigil_engine_new_with_options ()). */
+gboolean vigil_policy_check_mpin_policy (guint        length,
+                                         guint        max_attempts,
+                                         guint        lock_seconds,
+                                         GError     **error);
 /* Letters, digits, "-" and "_", 1 to 64 of them. */
 gboolean vigil_policy_check_profile_id (const char  *profile_id,
                                         GError     **error);

@@ -52,11 +52,12 @@ typedef struct
 
 typedef struct
 {
-  VigilRisk   *risk;
-  char        *session_id;
-  RequestKind  kind;
-  guint        events;
-  gboolean     probe;
+  VigilRisk    *risk;
+  GCancellable *cancellable;   /* the analyzer's it was sent to */
+  char         *session_id;
+  RequestKind   kind;
+  guint         events;
+  gboolean      probe;
 } Request;
 
 static void pump (VigilRisk *self, RemoteSession *remote);
@@ -89,6 +90,7 @@ static void
 request_free (Request *request)
 {
   g_clear_object (&request->risk);
+  g_clear_object (&request->cancellable);
   g_free (request->session_id);
   g_free (request);
 }
@@ -325,6 +327,7 @@ request_new (VigilRisk     *self,
   Request *request = g_new0 (Request, 1);
 
   request->risk = g_object_ref (self);
+  request->cancellable = g_object_ref (self->remote_cancellable);
   request->session_id = g_strdup (remote->session_id);
   request->kind = kind;
   request->probe = !self->remote_available;
@@ -335,7 +338,9 @@ request_new (VigilRisk     *self,
 }
 
 /* The request's session, or NULL when the request no longer matters
- * (cancelled at shut-down, or the analyzer was replaced). */
+ * (cancelled at shut-down, or the analyzer was replaced: an answer of the
+ * old one that was already on its way must not touch the new one's
+ * sessions or outage state). */
 static RemoteSession *
 request_done (Request       *request,
               const GError  *error)
@@ -343,7 +348,8 @@ request_done (Request       *request,
   VigilRisk *self = request->risk;
   RemoteSession *remote;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->analyzer == NULL)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      request->cancellable != self->remote_cancellable || g_cancellable_is_cancelled (request->cancellable))
     return NULL;
   if (request->probe)
     self->probe_in_flight = FALSE;
@@ -670,32 +676,86 @@ on_session_ending (VigilSession *session,
 
 /* The public API */
 
+/* The sessions whose local decision waits for the remote's. */
+static GPtrArray *
+take_awaiting (VigilRisk *self)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  RemoteSession *remote;
+
+  g_hash_table_iter_init (&iter, self->remotes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &remote))
+    if (remote->awaiting)
+      g_ptr_array_add (ids, g_strdup (remote->session_id));
+  return ids;
+}
+
+static void
+audit_change (VigilRisk  *self,
+              const char *old_url)
+{
+  const char *url = self->analyzer != NULL ? vigil_analyzer_get_description (self->analyzer) : NULL;
+  g_autoptr(JsonObject) details = json_object_new ();
+
+  if (old_url != NULL)
+    json_object_set_string_member (details, "old_url", old_url);
+  if (url != NULL)
+    json_object_set_string_member (details, "url", url);
+  json_object_set_string_member (details, "mode", url != NULL ? "remote" : "local");
+  vigil_audit_append_async (self->store, vigil_clock_now_us (self->clock), "system", "ml_engine.changed",
+                            url, NULL, details, NULL, NULL, NULL);
+  if (url != NULL)
+    g_message ("Sessions are analysed by the remote ML engine %s as well", url);
+  else
+    g_message ("Sessions are analysed locally only");
+}
+
 void
 vigil_risk_set_analyzer (VigilRisk     *self,
                          VigilAnalyzer *analyzer)
 {
+  g_autoptr(GPtrArray) awaiting = NULL;
+  g_autofree char *old_url = NULL;
+
   g_return_if_fail (VIGIL_IS_RISK (self));
   g_return_if_fail (analyzer == NULL || VIGIL_IS_ANALYZER (analyzer));
 
+  if (analyzer == self->analyzer)
+    return;
+  old_url = self->analyzer != NULL ? g_strdup (vigil_analyzer_get_description (self->analyzer)) : NULL;
+  /* The old analyzer's requests are abandoned: their sessions start
+   * afresh with the new one at their next events. */
   if (self->remote_cancellable != NULL)
     g_cancellable_cancel (self->remote_cancellable);
   g_clear_object (&self->remote_cancellable);
+  awaiting = take_awaiting (self);
   g_hash_table_remove_all (self->remotes);
   g_set_object (&self->analyzer, analyzer);
   self->remote_available = TRUE;
   self->unavailable_since_us = 0;
   self->probe_in_flight = FALSE;
   self->outage_failures = 0;
-  if (analyzer == NULL || self->sessions == NULL)
-    {
-      if (self->sessions != NULL)
-        _vigil_sessions_set_end_hook (self->sessions, NULL, NULL);
-      return;
-    }
+  g_clear_pointer (&self->remote_last_error, g_free);
+  self->remote_last_error_us = 0;
+  if (analyzer != NULL)
+    self->remote_cancellable = g_cancellable_new ();
+  if (self->sessions != NULL)
+    _vigil_sessions_set_end_hook (self->sessions, analyzer ? on_session_ending : NULL, analyzer ? self : NULL);
+  if (self->store != NULL)
+    audit_change (self, old_url);
 
-  self->remote_cancellable = g_cancellable_new ();
-  _vigil_sessions_set_end_hook (self->sessions, on_session_ending, self);
-  g_message ("Sessions are analysed by the remote ML engine %s as well", vigil_analyzer_get_description (analyzer));
+  /* What waited for the old remote's verdict is decided locally now. */
+  for (guint i = 0; i < awaiting->len; i++)
+    {
+      RiskState *state = g_hash_table_lookup (self->states, g_ptr_array_index (awaiting, i));
+
+      if (state != NULL)
+        {
+          self->local_fallbacks++;
+          _vigil_risk_decide_locally (self, state);
+        }
+    }
 }
 
 VigilAnalyzer *

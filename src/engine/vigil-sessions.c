@@ -119,6 +119,45 @@ vigil_sessions_get_max_batch_events (VigilSessions *self)
   return self->limits.max_batch_events;
 }
 
+guint
+vigil_sessions_get_idle_seconds (VigilSessions *self)
+{
+  g_return_val_if_fail (VIGIL_IS_SESSIONS (self), 0);
+  return self->limits.idle_seconds;
+}
+
+gboolean
+vigil_sessions_set_idle_seconds (VigilSessions  *self,
+                                 guint           idle_seconds,
+                                 GError        **error)
+{
+  g_autoptr(JsonObject) details = NULL;
+
+  g_return_val_if_fail (VIGIL_IS_SESSIONS (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* The engine options' rule and message. */
+  if (idle_seconds == 0)
+    {
+      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
+                           "Attempt limits, token lifetimes and rate limits must be positive");
+      return FALSE;
+    }
+  if (idle_seconds == self->limits.idle_seconds)
+    return TRUE;
+
+  details = json_object_new ();
+  json_object_set_int_member (details, "old_idle_seconds", self->limits.idle_seconds);
+  json_object_set_int_member (details, "idle_seconds", idle_seconds);
+  vigil_audit_append_async (self->store, vigil_clock_now_us (self->clock), "system", "settings.session_idle",
+                            NULL, NULL, details, NULL, NULL, NULL);
+  /* Only the idle sweep reads it, on this context: the next sweep ends
+   * the sessions already idle longer. */
+  self->limits.idle_seconds = idle_seconds;
+  g_message ("Sessions idle for %u s are ended", idle_seconds);
+  return TRUE;
+}
+
 VigilSession *
 vigil_sessions_lookup (VigilSessions *self,
                        const char    *session_id)

@@ -40,6 +40,15 @@ gboolean      vigil_lifecycle_event_from_string (const char          *text,
 /* Limits, from VigilEngineOptions. */
 gsize         vigil_sessions_get_max_message_bytes (VigilSessions *self);
 guint         vigil_sessions_get_max_batch_events  (VigilSessions *self);
+guint         vigil_sessions_get_idle_seconds      (VigilSessions *self);
+/* Changes the idle timeout at once: the next sweep (or
+ * vigil_sessions_expire_idle ()) ends the sessions idle longer than
+ * @idle_seconds, also those already idle that long. Audited as
+ * "settings.session_idle" when it changes; VIGIL_ERROR_INVALID_INPUT for
+ * zero. Main context only. */
+gboolean      vigil_sessions_set_idle_seconds      (VigilSessions  *self,
+                                                    guint           idle_seconds,
+                                                    GError        **error);
 
 /* An open session, or NULL (transfer none). */
 VigilSession *vigil_sessions_lookup          (VigilSessions        *self,
