@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "vigil-db.h"
 #include "vigil-engine.h"
 #include "vigil-engine-settings.h"
 #include "vigil-error.h"
@@ -139,6 +140,23 @@ test_default_blocks (Fixture       *fixture,
   g_assert_cmpint (vigil_session_get_state (session), ==, VIGIL_SESSION_BLOCKED);
 }
 
+static gint64
+audited_threshold_changes (Fixture *fixture)
+{
+  VigilStore *store = vigil_engine_get_store (fixture->engine);
+  g_autoptr(GError) error = NULL;
+  gint64 count = -1;
+
+  vigil_store_flush (store);
+  g_assert_true (vigil_db_query_int (vigil_store_get_reader (store),
+                                     "SELECT count(*) FROM audit_log WHERE action = 'settings.risk_thresholds'"
+                                     " AND json_extract (details, '$.old_block_confidence') = 0.8"
+                                     " AND json_extract (details, '$.block_confidence') = 0.9",
+                                     &count, &error));
+  g_assert_no_error (error);
+  return count;
+}
+
 static void
 test_tuned_steps_up (Fixture       *fixture,
                      gconstpointer  data)
@@ -172,6 +190,11 @@ test_tuned_steps_up (Fixture       *fixture,
   g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT);
   vigil_risk_get_thresholds (risk, &thresholds);
   g_assert_cmpfloat (thresholds.suspicious, ==, VIGIL_RISK_SUSPICIOUS_THRESHOLD);
+
+  /* The change is policy: audited once with before and after, and
+   * setting the same values again writes nothing. */
+  g_assert_true (vigil_risk_set_thresholds (risk, &thresholds, &error));
+  g_assert_cmpint (audited_threshold_changes (fixture), ==, 1);
 }
 
 static void

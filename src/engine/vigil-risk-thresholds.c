@@ -4,12 +4,44 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "vigil-risk-thresholds.h"
 
 #include "vigil-error.h"
 #include "vigil-risk-private.h"
 
 #define BLOCK_CONFIDENCE_LOW "block_confidence_low"
+
+static void
+add_thresholds (JsonObject                *details,
+                const char                *prefix,
+                const VigilRiskThresholds *thresholds)
+{
+  g_autofree char *monitor = g_strconcat (prefix, "monitor", NULL);
+  g_autofree char *suspicious = g_strconcat (prefix, "suspicious", NULL);
+  g_autofree char *high = g_strconcat (prefix, "high", NULL);
+  g_autofree char *confidence = g_strconcat (prefix, "block_confidence", NULL);
+
+  json_object_set_double_member (details, monitor, thresholds->monitor);
+  json_object_set_double_member (details, suspicious, thresholds->suspicious);
+  json_object_set_double_member (details, high, thresholds->high);
+  json_object_set_double_member (details, confidence, thresholds->block_confidence);
+}
+
+/* Who may be blocked automatically is security policy: its changes go to
+ * the audit log like an MPIN policy's. */
+static void
+audit_change (VigilRisk                 *self,
+              const VigilRiskThresholds *thresholds)
+{
+  g_autoptr(JsonObject) details = json_object_new ();
+
+  add_thresholds (details, "old_", &self->thresholds);
+  add_thresholds (details, "", thresholds);
+  vigil_audit_append_async (self->store, vigil_clock_now_us (self->clock), "system", "settings.risk_thresholds",
+                            NULL, NULL, details, NULL, NULL, NULL);
+}
 
 void
 vigil_risk_thresholds_init_default (VigilRiskThresholds *thresholds)
@@ -85,16 +117,15 @@ vigil_risk_set_thresholds (VigilRisk                  *self,
 
   if (!vigil_risk_thresholds_check (thresholds, error))
     return FALSE;
+  if (memcmp (&self->thresholds, thresholds, sizeof *thresholds) == 0)
+    return TRUE;
+  audit_change (self, thresholds);
   self->thresholds = *thresholds;
   g_debug ("Risk thresholds: monitor %.2f, step-up %.2f, block %.2f, block confidence %.2f",
            thresholds->monitor, thresholds->suspicious, thresholds->high, thresholds->block_confidence);
   return TRUE;
 }
 
-/* The evidence is added up with the default thresholds; decide again
- * with the configured ones, the step-up boundary moved by the user's
- * analyst-driven @adjustment (bounded, and kept strictly between monitor
- * and block), and keep the "confidence too low" reason true. */
 double
 vigil_risk_get_step_up_threshold (VigilRisk *self,
                                   double     adjustment)
@@ -105,6 +136,10 @@ vigil_risk_get_step_up_threshold (VigilRisk *self,
   return CLAMP (self->thresholds.suspicious + adjustment, self->thresholds.monitor, self->thresholds.high);
 }
 
+/* The evidence is added up with the default thresholds; decide again
+ * with the configured ones, the step-up boundary moved by the user's
+ * analyst-driven @adjustment (bounded, and kept strictly between monitor
+ * and block), and keep the "confidence too low" reason true. */
 void
 _vigil_risk_apply_thresholds (VigilRisk         *self,
                               VigilRiskDecision *decision,
