@@ -148,4 +148,27 @@ void          _vigil_sim_session_finish  (Agent        *agent);
 void          _vigil_sim_session_free    (SimSession   *session);
 VigilSimScenario _vigil_sim_pick_scenario (Agent       *agent);
 
+/* Shared by the scenarios (vigil-sim-scenario.c) and the attacks without
+ * a behavioral session (vigil-sim-attacks.c). */
+SoupSession   *_vigil_sim_http_of          (Agent            *agent);
+SoupSession   *_vigil_sim_attacker_session (Sim              *sim);
+VigilSimScenarioStats *_vigil_sim_stats_of (Agent            *agent);
+void           _vigil_sim_device_copy      (VigilSimDevice   *to,
+                                            const VigilSimDevice *from);
+void           _vigil_sim_session_fail     (Agent            *agent,
+                                            const char       *what,
+                                            guint             status);
+void           _vigil_sim_note_detection   (Agent            *agent);
+void           _vigil_sim_add_string       (JsonBuilder      *b,
+                                            const char       *name,
+                                            const char       *value);
+JsonBuilder   *_vigil_sim_registration     (const char       *phone,
+                                            const char       *password,
+                                            const char       *mpin);
+void           _vigil_sim_verify_mpin      (Agent            *agent,
+                                            const char       *mpin,
+                                            SimReplyFunc      func);
+void           _vigil_sim_stuffing_begin   (Agent            *agent);
+void           _vigil_sim_mpin_guessing_begin (Agent         *agent);
+
 G_END_DECLS

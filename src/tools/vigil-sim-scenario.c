@@ -3,8 +3,7 @@
  * (password, then MPIN with the device context), open the behavior socket,
  * stream the walk's events at the actor's pace, switch hands, phone or
  * app state where the scenario says so, and close the app. Credential
- * stuffing and MPIN guessing never get a behavioral session: they are
- * judged by the server's answers (429, 423). */
+ * stuffing and MPIN guessing are in vigil-sim-attacks.c. */
 #define G_LOG_DOMAIN "vigil-sim"
 
 #include "config.h"
@@ -13,8 +12,6 @@
 
 #include "vigil-sim-private.h"
 
-#define STUFFING_ATTEMPTS   30
-#define MPIN_GUESSES        10
 #define ACK_WAIT_S          10.0
 #define DETECTION_WINDOW_S  60.0
 #define MAX_RETRY_AFTER_S   60.0
@@ -22,18 +19,16 @@
 static void session_login        (Agent *agent);
 static void session_send_next    (Agent *agent);
 static void session_close_app    (Agent *agent);
-static void stuffing_attempt     (Agent *agent);
-static void brute_register       (Agent *agent);
 
 /* Attackers come from addresses of their own. */
-static SoupSession *
-http_of (Agent *agent)
+SoupSession *
+_vigil_sim_http_of (Agent *agent)
 {
   return agent->session->attacker_http ? agent->session->attacker_http : agent->http;
 }
 
-static SoupSession *
-attacker_session (Sim *sim)
+SoupSession *
+_vigil_sim_attacker_session (Sim *sim)
 {
   g_autofree char *ip = sim->loopback ? g_strdup_printf ("127.250.%u.%u", sim->attackers / 250 % 250,
                                                           2 + sim->attackers % 250)
@@ -42,8 +37,8 @@ attacker_session (Sim *sim)
   return _vigil_sim_http_session (sim, ip);
 }
 
-static VigilSimScenarioStats *
-stats_of (Agent *agent)
+VigilSimScenarioStats *
+_vigil_sim_stats_of (Agent *agent)
 {
   return &agent->sim->report->scenarios[agent->session->scenario];
 }
@@ -68,9 +63,9 @@ actor_of (Agent *agent)
   return agent->session->actor ? agent->session->actor : agent->signature;
 }
 
-static void
-device_copy (VigilSimDevice       *to,
-             const VigilSimDevice *from)
+void
+_vigil_sim_device_copy (VigilSimDevice       *to,
+                        const VigilSimDevice *from)
 {
   vigil_sim_device_clear (to);
   *to = *from;
@@ -130,7 +125,7 @@ _vigil_sim_session_finish (Agent *agent)
 
   if (session == NULL || session->busy > 0 || session->ws != NULL)
     return;
-  stats = stats_of (agent);
+  stats = _vigil_sim_stats_of (agent);
   /* Only attacks that began count for the detection rate: not a switch
    * the session never reached, nor a run the window's end cut short. */
   record.attacked = session->attack_start_us != 0 && (!session->cut || session->detected);
@@ -175,10 +170,10 @@ _vigil_sim_session_finish (Agent *agent)
   _vigil_sim_agent_idle (agent);
 }
 
-static void
-session_fail (Agent      *agent,
-              const char *what,
-              guint       status)
+void
+_vigil_sim_session_fail (Agent      *agent,
+                         const char *what,
+                         guint       status)
 {
   _vigil_sim_agent_error (agent, "%s (%s): HTTP %u", what, vigil_sim_scenario_to_string (agent->session->scenario),
                           status);
@@ -188,8 +183,8 @@ session_fail (Agent      *agent,
 }
 
 /* A decision of the server reached the client. */
-static void
-note_detection (Agent *agent)
+void
+_vigil_sim_note_detection (Agent *agent)
 {
   SimSession *session = agent->session;
 
@@ -211,26 +206,26 @@ retry_after (SoupMessage *msg)
 
 /* Accounts */
 
-static void
-add_string (JsonBuilder *b,
-            const char  *name,
-            const char  *value)
+void
+_vigil_sim_add_string (JsonBuilder *b,
+                       const char  *name,
+                       const char  *value)
 {
   json_builder_set_member_name (b, name);
   json_builder_add_string_value (b, value);
 }
 
-static JsonBuilder *
-registration (const char *phone,
-              const char *password,
-              const char *mpin)
+JsonBuilder *
+_vigil_sim_registration (const char *phone,
+                         const char *password,
+                         const char *mpin)
 {
   JsonBuilder *b = json_builder_new ();
 
   json_builder_begin_object (b);
-  add_string (b, "phone", phone);
-  add_string (b, "password", password);
-  add_string (b, "mpin", mpin);
+  _vigil_sim_add_string (b, "phone", phone);
+  _vigil_sim_add_string (b, "password", password);
+  _vigil_sim_add_string (b, "mpin", mpin);
   json_builder_end_object (b);
   return b;
 }
@@ -255,7 +250,7 @@ on_registered (Agent       *agent,
 void
 _vigil_sim_agent_begin (Agent *agent)
 {
-  g_autoptr(JsonBuilder) b = registration (agent->phone, agent->password, agent->mpin);
+  g_autoptr(JsonBuilder) b = _vigil_sim_registration (agent->phone, agent->password, agent->mpin);
 
   if (agent->sim->stopping)
     {
@@ -280,25 +275,25 @@ start_streaming_session (Agent *agent)
                                   : g_strdup_printf ("192.0.2.%u", 1 + agent->index % 254);
   if (session->scenario == VIGIL_SIM_TAKEOVER)
     {
-      session->attacker_http = attacker_session (sim);
+      session->attacker_http = _vigil_sim_attacker_session (sim);
       session->actor = vigil_sim_signature_new_attacker (sim->options->seed, sim->attackers++);
-      device_copy (&session->device, &session->actor->device);
+      _vigil_sim_device_copy (&session->device, &session->actor->device);
       g_free (session->context_ip);
       session->context_ip = g_strdup_printf ("198.51.100.%u", 1 + sim->attackers % 254);
     }
   else if (session->scenario == VIGIL_SIM_TAKEOVER_MID)
     {
       session->actor = vigil_sim_signature_new_attacker (sim->options->seed, sim->attackers++);
-      device_copy (&session->device, &agent->signature->device);
+      _vigil_sim_device_copy (&session->device, &agent->signature->device);
     }
   else if (session->scenario == VIGIL_SIM_BOT)
     {
-      session->attacker_http = attacker_session (sim);
+      session->attacker_http = _vigil_sim_attacker_session (sim);
       session->actor = vigil_sim_signature_new_bot (sim->options->seed, sim->attackers++);
-      device_copy (&session->device, &session->actor->device);
+      _vigil_sim_device_copy (&session->device, &session->actor->device);
     }
   else
-    device_copy (&session->device, &agent->signature->device);
+    _vigil_sim_device_copy (&session->device, &agent->signature->device);
   /* Mid-session switches start with the owner's hands. */
   vigil_sim_walk_init (&session->walk, sim->map,
                        session->scenario == VIGIL_SIM_TAKEOVER_MID ? agent->signature : actor_of (agent),
@@ -313,7 +308,7 @@ on_mpin_verified (Agent       *agent,
                   SoupMessage *msg)
 {
   SimSession *session = agent->session;
-  VigilSimScenarioStats *stats = stats_of (agent);
+  VigilSimScenarioStats *stats = _vigil_sim_stats_of (agent);
 
   if (status == SOUP_STATUS_UNAUTHORIZED)
     stats->mpin_failed++;
@@ -322,7 +317,7 @@ on_mpin_verified (Agent       *agent,
   if (status != SOUP_STATUS_OK || _vigil_sim_string (object, "session_id") == NULL ||
       _vigil_sim_string (object, "session_token") == NULL)
     {
-      session_fail (agent, "verify-mpin", status);
+      _vigil_sim_session_fail (agent, "verify-mpin", status);
       return;
     }
   session->session_id = g_strdup (_vigil_sim_string (object, "session_id"));
@@ -331,10 +326,10 @@ on_mpin_verified (Agent       *agent,
   _vigil_sim_connect_socket (agent);
 }
 
-static void
-verify_mpin (Agent      *agent,
-             const char *mpin,
-             SimReplyFunc func)
+void
+_vigil_sim_verify_mpin (Agent      *agent,
+                        const char *mpin,
+                        SimReplyFunc func)
 {
   SimSession *session = agent->session;
   g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -342,14 +337,14 @@ verify_mpin (Agent      *agent,
                                                    session->device.os_version, session->device.device_model);
 
   json_builder_begin_object (b);
-  add_string (b, "mpin", mpin);
+  _vigil_sim_add_string (b, "mpin", mpin);
   json_builder_set_member_name (b, "context");
   json_builder_begin_object (b);
   vigil_sim_add_context (b, &session->device, session->context_ip ? session->context_ip : "192.0.2.1");
-  add_string (b, "user_agent", agent_string);
+  _vigil_sim_add_string (b, "user_agent", agent_string);
   json_builder_end_object (b);
   json_builder_end_object (b);
-  _vigil_sim_post (agent, http_of (agent), "/api/v1/auth/verify-mpin", session->access_token, b, func);
+  _vigil_sim_post (agent, _vigil_sim_http_of (agent), "/api/v1/auth/verify-mpin", session->access_token, b, func);
 }
 
 static void
@@ -359,7 +354,7 @@ on_logged_in (Agent       *agent,
               SoupMessage *msg)
 {
   SimSession *session = agent->session;
-  VigilSimScenarioStats *stats = stats_of (agent);
+  VigilSimScenarioStats *stats = _vigil_sim_stats_of (agent);
 
   if (status == 429)
     {
@@ -372,11 +367,11 @@ on_logged_in (Agent       *agent,
     stats->logins_failed++;
   if (status != SOUP_STATUS_OK || _vigil_sim_string (object, "access_token") == NULL)
     {
-      session_fail (agent, "login", status);
+      _vigil_sim_session_fail (agent, "login", status);
       return;
     }
   session->access_token = g_strdup (_vigil_sim_string (object, "access_token"));
-  verify_mpin (agent, agent->mpin, on_mpin_verified);
+  _vigil_sim_verify_mpin (agent, agent->mpin, on_mpin_verified);
 }
 
 static void
@@ -385,11 +380,11 @@ session_login (Agent *agent)
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  add_string (b, "phone", agent->phone);
-  add_string (b, "password", agent->password);
-  add_string (b, "device_id", agent->session->device.device_id);
+  _vigil_sim_add_string (b, "phone", agent->phone);
+  _vigil_sim_add_string (b, "password", agent->password);
+  _vigil_sim_add_string (b, "device_id", agent->session->device.device_id);
   json_builder_end_object (b);
-  _vigil_sim_post (agent, http_of (agent), "/api/v1/auth/login", NULL, b, on_logged_in);
+  _vigil_sim_post (agent, _vigil_sim_http_of (agent), "/api/v1/auth/login", NULL, b, on_logged_in);
 }
 
 void
@@ -424,7 +419,7 @@ on_lifecycle (Agent       *agent,
     {
       /* A blocked or already ended session answers so; not a failure. */
       if (!session->blocked)
-        session_fail (agent, "lifecycle", status);
+        _vigil_sim_session_fail (agent, "lifecycle", status);
       else
         _vigil_sim_session_finish (agent);
       return;
@@ -455,14 +450,14 @@ post_lifecycle (Agent      *agent,
 
   path = g_strdup_printf ("/api/v1/ws/sessions/%s/lifecycle", escaped);
   json_builder_begin_object (b);
-  add_string (b, "event_type", event_type);
+  _vigil_sim_add_string (b, "event_type", event_type);
   json_builder_set_member_name (b, "details");
   json_builder_begin_object (b);
-  add_string (b, "reason", reason);
-  add_string (b, "timestamp", now);
+  _vigil_sim_add_string (b, "reason", reason);
+  _vigil_sim_add_string (b, "timestamp", now);
   json_builder_end_object (b);
   json_builder_end_object (b);
-  _vigil_sim_post (agent, http_of (agent), path, session->session_token, b, on_lifecycle);
+  _vigil_sim_post (agent, _vigil_sim_http_of (agent), path, session->session_token, b, on_lifecycle);
 }
 
 static void
@@ -572,7 +567,7 @@ session_send_next (Agent *agent)
   session->last_stamp_us = stamp;
   g_queue_push_tail (&session->in_flight, g_memdup2 (&now, sizeof now));
   session->sent++;
-  stats_of (agent)->events_sent++;
+  _vigil_sim_stats_of (agent)->events_sent++;
   soup_websocket_connection_send_text (session->ws, text);
   /* acks-only: the next one goes when this one is acknowledged. */
   if (!sim->options->acks_only)
@@ -590,7 +585,7 @@ _vigil_sim_socket_acked (Agent *agent)
     return;
   latency_ms = (_vigil_sim_now_us () - *sent_us) / 1000.0;
   g_array_append_val (agent->sim->report->latencies_ms, latency_ms);
-  stats_of (agent)->events_acked++;
+  _vigil_sim_stats_of (agent)->events_acked++;
   if (session->ending && g_queue_is_empty (&session->in_flight))
     session_close_app (agent);
   else if (agent->sim->options->acks_only)
@@ -609,12 +604,12 @@ _vigil_sim_socket_push (Agent      *agent,
   if (g_str_equal (type, "mpin_required"))
     {
       session->stepped_up = TRUE;
-      note_detection (agent);
+      _vigil_sim_note_detection (agent);
     }
   else if (g_str_equal (type, "session_blocked"))
     {
       session->blocked = TRUE;
-      note_detection (agent);
+      _vigil_sim_note_detection (agent);
     }
 }
 
@@ -651,178 +646,6 @@ _vigil_sim_socket_closed (Agent  *agent,
   _vigil_sim_session_finish (agent);
 }
 
-/* Credential stuffing: leaked pairs tried from one address. */
-
-static void
-on_stuffing_reply (Agent       *agent,
-                   guint        status,
-                   JsonObject  *object,
-                   SoupMessage *msg)
-{
-  SimSession *session = agent->session;
-  VigilSimScenarioStats *stats = stats_of (agent);
-
-  if (status == 429)
-    {
-      stats->rate_limited++;
-      note_detection (agent);
-    }
-  else if (status == SOUP_STATUS_UNAUTHORIZED)
-    stats->logins_failed++;
-  else if (status == 0 || status != SOUP_STATUS_BAD_REQUEST)
-    _vigil_sim_agent_error (agent, "credential stuffing: unexpected HTTP %u", status);
-  if (session->stuffing_phase >= STUFFING_ATTEMPTS || agent->sim->stopping)
-    {
-      session->cut = session->stuffing_phase < STUFFING_ATTEMPTS;
-      _vigil_sim_session_finish (agent);
-      return;
-    }
-  _vigil_sim_schedule (agent, g_rand_double_range (agent->rng, 0.05, 0.2) * agent->sim->time_scale,
-                       (GSourceFunc) stuffing_attempt);
-}
-
-static void
-stuffing_attempt (Agent *agent)
-{
-  Sim *sim = agent->sim;
-  SimSession *session = agent->session;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *phone = NULL;
-  g_autofree char *password = g_strdup_printf ("Leaked-%08x", g_rand_int (agent->rng));
-
-  /* Half the list is real customers (with an old password), half not. */
-  if (g_rand_boolean (agent->rng))
-    phone = g_strdup (((Agent *) sim->agents->pdata[g_rand_int_range (agent->rng, 0, sim->agents->len)])->phone);
-  else
-    phone = g_strdup_printf ("6%09u", g_rand_int_range (agent->rng, 0, 1000000000));
-  session->stuffing_phase++;
-  if (session->attack_start_us == 0)
-    session->attack_start_us = _vigil_sim_now_us ();
-  json_builder_begin_object (b);
-  add_string (b, "phone", phone);
-  add_string (b, "password", password);
-  add_string (b, "device_id", "stuffing-rig");
-  json_builder_end_object (b);
-  _vigil_sim_post (agent, session->attacker_http, "/api/v1/auth/login", NULL, b, on_stuffing_reply);
-}
-
-/* MPIN guessing on a fresh victim whose password leaked. */
-
-static void brute_guess (Agent *agent);
-
-static void
-on_guess (Agent       *agent,
-          guint        status,
-          JsonObject  *object,
-          SoupMessage *msg)
-{
-  SimSession *session = agent->session;
-  VigilSimScenarioStats *stats = stats_of (agent);
-
-  if (status == SOUP_STATUS_UNAUTHORIZED)
-    stats->mpin_failed++;
-  else if (status == 423 || status == 429)
-    {
-      if (status == 423)
-        stats->mpin_locked++;
-      else
-        stats->rate_limited++;
-      note_detection (agent);
-      _vigil_sim_session_finish (agent);
-      return;
-    }
-  else
-    _vigil_sim_agent_error (agent, "MPIN guessing: unexpected HTTP %u", status);
-  if (session->stuffing_phase >= MPIN_GUESSES || agent->sim->stopping || status == 0)
-    {
-      session->cut = agent->sim->stopping && status != 0;
-      _vigil_sim_session_finish (agent);
-      return;
-    }
-  _vigil_sim_schedule (agent, g_rand_double_range (agent->rng, 0.2, 0.6) * agent->sim->time_scale,
-                       (GSourceFunc) brute_guess);
-}
-
-static void
-brute_guess (Agent *agent)
-{
-  SimSession *session = agent->session;
-  g_autofree char *guess = NULL;
-
-  /* Guesses the common ones first, never the real one (drawn unlike them). */
-  guess = g_strdup_printf ("%0*u", (int) agent->sim->options->mpin_length, session->stuffing_phase * 111111u %
-                           1000000u);
-  if (strlen (guess) > agent->sim->options->mpin_length)
-    guess[agent->sim->options->mpin_length] = '\0';
-  session->stuffing_phase++;
-  if (session->attack_start_us == 0)
-    session->attack_start_us = _vigil_sim_now_us ();
-  verify_mpin (agent, guess, on_guess);
-}
-
-static void
-on_brute_login (Agent       *agent,
-                guint        status,
-                JsonObject  *object,
-                SoupMessage *msg)
-{
-  if (status != SOUP_STATUS_OK || _vigil_sim_string (object, "access_token") == NULL)
-    {
-      session_fail (agent, "login of the MPIN target", status);
-      return;
-    }
-  agent->session->access_token = g_strdup (_vigil_sim_string (object, "access_token"));
-  brute_guess (agent);
-}
-
-static void
-on_brute_registered (Agent       *agent,
-                     guint        status,
-                     JsonObject  *object,
-                     SoupMessage *msg)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  guint target = agent->session->attempts;
-  g_autofree char *phone = g_strdup_printf ("8%03u%06u", agent->sim->options->seed % 1000, target % 1000000);
-  g_autofree char *password = g_strdup_printf ("Sim-%u-target-%u-pass", agent->sim->options->seed, target);
-
-  if (status != SOUP_STATUS_CREATED && status != SOUP_STATUS_OK)
-    {
-      session_fail (agent, "register the MPIN target", status);
-      return;
-    }
-  json_builder_begin_object (b);
-  add_string (b, "phone", phone);
-  add_string (b, "password", password);
-  add_string (b, "device_id", agent->session->device.device_id);
-  json_builder_end_object (b);
-  _vigil_sim_post (agent, http_of (agent), "/api/v1/auth/login", NULL, b, on_brute_login);
-}
-
-static void
-brute_register (Agent *agent)
-{
-  Sim *sim = agent->sim;
-  SimSession *session = agent->session;
-  guint target = sim->attackers++;
-  g_autofree char *phone = g_strdup_printf ("8%03u%06u", sim->options->seed % 1000, target % 1000000);
-  g_autofree char *password = g_strdup_printf ("Sim-%u-target-%u-pass", sim->options->seed, target);
-  g_autoptr(VigilSimSignature) attacker = vigil_sim_signature_new_attacker (sim->options->seed, target);
-  g_autoptr(JsonBuilder) b = NULL;
-  g_autoptr(GString) mpin = g_string_new (NULL);
-
-  /* The target's real MPIN has none of the repeated digits guessed. */
-  for (guint i = 0; i < sim->options->mpin_length; i++)
-    g_string_append_c (mpin, '1' + (char) ((i * 3 + target) % 9));
-  b = registration (phone, password, mpin->str);
-  session->attempts = target;
-  session->attacker_http = attacker_session (sim);
-  device_copy (&session->device, &attacker->device);
-  session->context_ip = g_strdup_printf ("198.51.100.%u", 1 + target % 254);
-  /* The victim registered from home, not from the attacker's address. */
-  _vigil_sim_post (agent, agent->http, "/api/v1/auth/register", NULL, b, on_brute_registered);
-}
-
 void
 _vigil_sim_agent_next (Agent *agent)
 {
@@ -855,13 +678,9 @@ _vigil_sim_agent_next (Agent *agent)
   sim->report->scenarios[scenario].sessions++;
 
   if (scenario == VIGIL_SIM_STUFFING)
-    {
-      session->attacker_http = attacker_session (sim);
-      sim->attackers++;
-      stuffing_attempt (agent);
-    }
+    _vigil_sim_stuffing_begin (agent);
   else if (scenario == VIGIL_SIM_MPIN_BRUTE)
-    brute_register (agent);
+    _vigil_sim_mpin_guessing_begin (agent);
   else
     start_streaming_session (agent);
 }
