@@ -13,6 +13,7 @@
 #include "vigil-session-actions.h"
 #include "vigil-session-details.h"
 #include "vigil-session-list.h"
+#include "vigil-test-block.h"
 #include "vigil-test-util.h"
 
 #define START_US (G_GINT64_CONSTANT (1767225600) * G_USEC_PER_SEC)
@@ -205,6 +206,27 @@ test_coalesced (Fixture       *fixture,
   vigil_session_list_flush (list);
   g_assert_cmpuint (events_notified, ==, 1);
   g_signal_handlers_disconnect_by_data (item, &events_notified);
+}
+
+/* An automatic block ends the session, and the risk engine forgets it,
+ * before the list applies the change: the row still says "block", not an
+ * earlier decision or none. */
+static void
+test_automatic_block (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(VigilSessionList) list = vigil_session_list_new (fixture->engine, 0);
+  g_autoptr(VigilSession) session = NULL;
+  VigilSessionItem *item;
+
+  vigil_session_list_set_interval (list, 0);
+  session = vigil_test_block_session (fixture->engine, fixture->user_id);
+  settle (fixture, list);
+  item = vigil_session_list_lookup (list, vigil_session_get_id (session));
+  g_assert_nonnull (item);
+  g_assert_cmpstr (vigil_session_item_get_state (item), ==, "blocked");
+  g_assert_cmpstr (vigil_session_item_get_decision (item), ==, "block");
+  g_assert_cmpfloat (vigil_session_item_get_risk (item), ==, 1.0);
 }
 
 static void
@@ -528,6 +550,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/session-list/coalesced", test_coalesced);
   ADD ("/session-list/ordering", test_ordering);
+  ADD ("/session-list/automatic-block", test_automatic_block);
   ADD ("/session-list/ended", test_ended);
   ADD ("/session-list/trim", test_trim);
   ADD ("/session-actions/block-require-mpin", test_actions);

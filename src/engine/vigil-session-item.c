@@ -185,6 +185,15 @@ _vigil_session_item_update (VigilSessionItem           *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+void
+_vigil_session_item_set_decision (VigilSessionItem *self,
+                                  const char       *decision)
+{
+  g_return_if_fail (VIGIL_IS_SESSION_ITEM (self));
+
+  set_string (self, &self->decision, decision, PROP_DECISION);
+}
+
 const char *
 vigil_session_item_get_id (VigilSessionItem *self)
 {

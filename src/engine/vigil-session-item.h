@@ -47,5 +47,7 @@ VigilSessionItem *_vigil_session_item_new    (const char                 *id,
                                               const VigilSessionItemData *data);
 void              _vigil_session_item_update (VigilSessionItem           *self,
                                               const VigilSessionItemData *data);
+void              _vigil_session_item_set_decision (VigilSessionItem *self,
+                                                    const char       *decision);
 
 G_END_DECLS

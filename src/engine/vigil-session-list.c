@@ -23,6 +23,7 @@ struct _VigilSessionList
   GHashTable    *by_id;      /* id → VigilSessionItem (borrowed from items) */
   GHashTable    *names;      /* user id → what people call the account */
   GHashTable    *pending;    /* id → VigilSession, changed since the last flush */
+  GHashTable    *decided;    /* id → decision of a pending session not listed yet */
   guint          flush_id;
   guint          interval_ms;
   guint          keep_ended;
@@ -195,9 +196,15 @@ apply_session (VigilSessionList *self,
   };
   VigilSessionItem *item = g_hash_table_lookup (self->by_id, id);
 
-  /* The risk engine forgets an ended session: keep its last decision. */
+  /* The risk engine forgets an ended session at once: its last decision
+   * came by "decision-made" (on_decision_made), or it is the one shown.
+   * A blocked session's decision is the block, whoever made it. */
+  if (data.decision == NULL)
+    data.decision = g_hash_table_lookup (self->decided, id);
   if (data.decision == NULL && item != NULL)
     data.decision = vigil_session_item_get_decision (item);
+  if (state == VIGIL_SESSION_BLOCKED)
+    data.decision = vigil_decision_to_string (VIGIL_DECISION_BLOCK);
   if (item != NULL)
     _vigil_session_item_update (item, &data);
   else
@@ -250,6 +257,7 @@ vigil_session_list_flush (VigilSessionList *self)
   g_hash_table_iter_init (&iter, pending);
   while (g_hash_table_iter_next (&iter, NULL, &session))
     apply_session (self, session, added);
+  g_hash_table_remove_all (self->decided);
   insert_items (self, added);
   trim_ended (self);
 }
@@ -279,6 +287,25 @@ on_session_changed (VigilEventBus    *bus,
                     VigilSessionList *self)
 {
   mark_changed (self, session);
+}
+
+/* A decision can come after the session it ended is gone from the risk
+ * engine (a block ends the session): the row takes it directly. */
+static void
+on_decision_made (VigilRisk               *risk,
+                  const VigilRiskDecision *decision,
+                  VigilSessionList        *self)
+{
+  VigilSessionItem *item;
+
+  if (decision->session_id == NULL)
+    return;
+  item = g_hash_table_lookup (self->by_id, decision->session_id);
+  if (item != NULL)
+    _vigil_session_item_set_decision (item, vigil_decision_to_string (decision->decision));
+  else if (g_hash_table_contains (self->pending, decision->session_id))
+    g_hash_table_replace (self->decided, g_strdup (decision->session_id),
+                          (gpointer) vigil_decision_to_string (decision->decision));
 }
 
 static void
@@ -463,6 +490,8 @@ vigil_session_list_dispose (GObject *object)
   g_clear_handle_id (&self->flush_id, g_source_remove);
   if (self->bus != NULL)
     g_signal_handlers_disconnect_by_data (self->bus, self);
+  if (self->risk != NULL)
+    g_signal_handlers_disconnect_by_data (self->risk, self);
   g_clear_object (&self->bus);
   g_clear_object (&self->risk);
   g_clear_object (&self->sessions);
@@ -480,6 +509,7 @@ vigil_session_list_finalize (GObject *object)
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->names, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->decided, g_hash_table_unref);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (vigil_session_list_parent_class)->finalize (object);
@@ -525,6 +555,7 @@ vigil_session_list_init (VigilSessionList *self)
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->decided = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   self->interval_ms = VIGIL_SESSION_LIST_INTERVAL_MS;
 }
@@ -546,6 +577,7 @@ vigil_session_list_new (VigilEngine *engine,
 
   g_signal_connect (self->bus, "session-changed", G_CALLBACK (on_session_changed), self);
   g_signal_connect (self->bus, "events-received", G_CALLBACK (on_events_received), self);
+  g_signal_connect (self->risk, "decision-made", G_CALLBACK (on_decision_made), self);
 
   open = vigil_sessions_list_open (self->sessions);
   for (guint i = 0; i < open->len; i++)
