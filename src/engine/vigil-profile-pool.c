@@ -372,8 +372,7 @@ insert_candidates (VigilDb   *db,
         continue;
       bytes = g_bytes_get_data (candidate->vector, &size);
       stmt = vigil_db_prepare (db, "INSERT INTO profile_pool (user_id, modality, session_id, score,"
-                                                 " vector, created_at) VALUES (?, ?, ?, ?, ?, ?)", error);
-
+                                   " vector, created_at) VALUES (?, ?, ?, ?, ?, ?)", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, 1, harvest->user_id, -1, SQLITE_TRANSIENT);
