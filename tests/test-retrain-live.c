@@ -3,8 +3,8 @@
  * the taps of her sessions that end undisputed join the retraining pool
  * as they were scored, and the model retrains on a worker thread from
  * its whole enrollment plus a capped share of them, so that touch
- * behaviour drifting over months is learnt; a stepped-up session's taps
- * stay out, and a fraud label takes a session's out. */
+ * behaviour drifting over months is learnt; a stepped-up or blocked
+ * session's taps stay out, and a fraud label takes a session's out. */
 #include "config.h"
 
 #include <sodium.h>
@@ -436,13 +436,15 @@ test_learns_drift (Fixture       *fixture,
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM profile_pool WHERE modality = 'navigation'"), ==, 0);
 }
 
-/* A session that was stepped up feeds nothing, though its taps are hers
- * and the same session without the step-up would. */
+/* A session that was stepped up or blocked feeds nothing, though its
+ * taps are hers and the same session without either would. */
 static void
-test_stepped_up_stays_out (Fixture       *fixture,
-                           gconstpointer  data)
+test_disputed_stay_out (Fixture       *fixture,
+                        gconstpointer  data)
 {
   g_autofree char *clean = tap_session (fixture, &owner, 30, NULL, 0);
+  g_autoptr(VigilSession) blocked = start_session (fixture);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_event_unref);
   g_autofree char *stepped_up = NULL;
   g_autofree char *flagged = NULL;
 
@@ -456,6 +458,16 @@ test_stepped_up_stays_out (Fixture       *fixture,
   g_assert_cmpint (query_int (fixture, flagged), >, 0);
   g_assert_cmpint (pool_of (fixture, stepped_up), ==, 0);
   g_assert_cmpint (harvested (fixture, stepped_up), ==, 0);
+
+  /* Another device and two failed MPINs: blocked (tests/vigil-test-block.c). */
+  feed_taps (fixture, blocked, &owner, 30, NULL, 0);
+  g_ptr_array_add (events, make_event (fixture, "security_check", "{\"device_id\": \"device-666\"}"));
+  g_ptr_array_add (events, make_event (fixture, "mpin_failed", NULL));
+  g_ptr_array_add (events, make_event (fixture, "mpin_failed", NULL));
+  append (fixture, blocked, events);
+  g_assert_cmpint (vigil_session_get_state (blocked), ==, VIGIL_SESSION_BLOCKED);
+  g_assert_cmpint (harvested (fixture, vigil_session_get_id (blocked)), ==, 0);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM profile_pool"), ==, pool_of (fixture, clean));
 }
 
 /* An analyst's fraud label takes the session's taps out of the pool, and
@@ -518,7 +530,7 @@ main (int   argc,
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/retrain-live/learns-drift", test_learns_drift);
-  ADD ("/retrain-live/stepped-up-stays-out", test_stepped_up_stays_out);
+  ADD ("/retrain-live/disputed-stay-out", test_disputed_stay_out);
   ADD ("/retrain-live/fraud-label-removes", test_fraud_label_removes);
 #undef ADD
 
