@@ -386,6 +386,7 @@ test_learns_drift (Fixture       *fixture,
   g_autofree VigilProfileStatus *before = get_status (fixture);
   g_autofree VigilProfileStatus *after = NULL;
   g_autoptr(GPtrArray) probe = make_probe (&fixture->rng, &drifted, 200);
+  g_autofree char *beyond = NULL;
   gint64 foundation = query_int (fixture, "SELECT count(*) FROM profile_vectors WHERE modality = 'touch'");
   double old_score = mean_score (fixture, probe), new_score;
   guint sessions = 40, admitted = 0;
@@ -428,12 +429,20 @@ test_learns_drift (Fixture       *fixture,
   g_assert_cmpuint (after->model_pool[m], >, 0);
   g_assert_cmpuint (after->pool[m], >, after->model_pool[m]);
   g_assert_cmpfloat (after->model_pool[m], <=, VIGIL_POOL_MAX_SHARE * (after->model_vectors[m] + after->model_pool[m]));
+  /* Every retraining on the way, too. */
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_log WHERE action = 'profile.trained'"
                                        " AND json_extract (details, '$.modality') = 'touch'"
-                                       " AND json_extract (details, '$.pool_vectors') > 0"), >, 0);
-  /* Only clearly normal taps entered, and navigation keeps none. */
+                                       " AND json_extract (details, '$.pool_vectors') > 0"), ==,
+                   after->model_version[m] - 1);
+  beyond = g_strdup_printf ("SELECT count(*) FROM audit_log WHERE action = 'profile.trained'"
+                            " AND json_extract (details, '$.modality') = 'touch'"
+                            " AND (json_extract (details, '$.vectors') != %" G_GINT64_FORMAT
+                            "      OR json_extract (details, '$.pool_vectors') > %g *"
+                            "         (json_extract (details, '$.vectors') + json_extract (details, '$.pool_vectors')))",
+                            foundation, VIGIL_POOL_MAX_SHARE);
+  g_assert_cmpint (query_int (fixture, beyond), ==, 0);
+  /* Only taps of clearly normal windows entered. */
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM profile_pool WHERE score > 0.6"), ==, 0);
-  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM profile_pool WHERE modality = 'navigation'"), ==, 0);
 }
 
 /* A session that was stepped up or blocked feeds nothing, though its
