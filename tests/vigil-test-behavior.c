@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Synthetic behaviour for the profile tests: stable habits plus noise. */
+/* Synthetic behaviour for the profile tests: stable habits plus noise,
+ * as maxidom windows and as live taps. */
 #define G_LOG_DOMAIN "vigil-test"
 
 #include "config.h"
@@ -64,4 +65,23 @@ vigil_test_behavior_window (VigilRng              *rng,
   g_string_append_printf (text, "], \"clicks\": [{\"t\": 1, \"x\": 0, \"y\": 0, \"button\": 0, \"duration\": %.1f}]}",
                           noisy (rng, person->dwell_ms, person->jitter));
   return g_string_free (text, FALSE);
+}
+
+/* Touch values below 1 (pressure, size) are not clamped as times are. */
+static double
+spread (VigilRng *rng,
+        double    mean,
+        double    jitter)
+{
+  return mean * exp (jitter * vigil_rng_gaussian (rng));
+}
+
+char *
+vigil_test_behavior_tap (VigilRng             *rng,
+                         const VigilTestTouch *touch)
+{
+  return g_strdup_printf ("{\"coordinates\": [%.0f, %.0f], \"pressure\": %.3f, \"size\": %.3f, \"duration\": %.1f}",
+                          40 + 300 * vigil_rng_double (rng), 100 + 600 * vigil_rng_double (rng),
+                          spread (rng, touch->pressure, 0.08), spread (rng, touch->size, 0.08),
+                          spread (rng, touch->duration_ms, 0.15));
 }

@@ -25,4 +25,17 @@ extern const VigilTestPerson vigil_test_mallory;
 char *vigil_test_behavior_window (VigilRng              *rng,
                                   const VigilTestPerson *person);
 
+/* A person's touch habits: how hard, how wide and how long one taps. */
+typedef struct
+{
+  double pressure;
+  double size;
+  double duration_ms;
+} VigilTestTouch;
+
+/* One tap as the apps stream it (the data of a "touch" event) as JSON
+ * text: {coordinates, pressure, size, duration}, drawn from @touch. */
+char *vigil_test_behavior_tap    (VigilRng              *rng,
+                                  const VigilTestTouch  *touch);
+
 G_END_DECLS

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The retraining pool: vectors of ended, undisputed sessions that scored
- * clearly normal. A harvest runs in three steps so that the main context
- * never waits: a check in the writer (after every decision queued before
- * it has committed), scoring on a worker thread with its own reader, and
- * the admission (with expiry) in the writer again; then, back on the main
+ * clearly normal, of every modality: maxidom's stored payloads scored
+ * again, and the live modalities' vectors as their session scored them.
+ * A harvest runs in three steps so that the main context never waits: a
+ * check in the writer (after every decision queued before it has
+ * committed), scoring on a worker thread with its own reader, and the
+ * admission (with expiry) in the writer again; then, back on the main
  * context, the modalities whose pool grew enough retrain. */
 #define G_LOG_DOMAIN "vigil-profiles"
 
@@ -89,16 +91,25 @@ _vigil_pool_forget_session (VigilDb     *db,
 
 /* Harvest */
 
-typedef struct
+VigilPoolCandidate *
+_vigil_pool_candidate_new (VigilModality  modality,
+                           double         score,
+                           const double  *values,
+                           gsize          n_values)
 {
-  VigilModality  modality;
-  double         score;
-  GBytes        *vector;
-} Candidate;
+  VigilPoolCandidate *candidate = g_new0 (VigilPoolCandidate, 1);
 
-static void
-candidate_free (Candidate *candidate)
+  candidate->modality = modality;
+  candidate->score = score;
+  candidate->vector = _vigil_profiles_vector_to_blob (values, n_values);
+  return candidate;
+}
+
+void
+_vigil_pool_candidate_free (VigilPoolCandidate *candidate)
 {
+  if (candidate == NULL)
+    return;
   g_bytes_unref (candidate->vector);
   g_free (candidate);
 }
@@ -113,7 +124,7 @@ typedef struct
   VigilPoolConfig  config;
   gint64           now_us;
   gboolean         eligible;     /* the check's verdict */
-  GPtrArray       *candidates;   /* Candidate, scored and admissible */
+  GPtrArray       *candidates;   /* VigilPoolCandidate, scored and admissible */
   gint64           in_pool;      /* the session's pool vectors after admission */
   gboolean         due[VIGIL_N_MODALITIES];
   guint            pending;      /* retrainings not committed yet */
@@ -154,14 +165,14 @@ query_exists (VigilDb     *db,
   return TRUE;
 }
 
-/* Whether the session may feed the pool, and has not already. */
+/* Whether the session may feed the pool. */
 static gboolean
 session_eligible (VigilDb     *db,
                   Harvest     *harvest,
                   gboolean    *out_eligible,
                   GError     **error)
 {
-  gboolean own_ended, stepped_up, fraud, already;
+  gboolean own_ended, stepped_up, fraud;
   const char *ended_sql = harvest->confirmed
     ? "SELECT 1 FROM sessions WHERE id = ?1 AND user_id = ?2 AND kind = 'authenticated'"
     : "SELECT 1 FROM sessions WHERE id = ?1 AND user_id = ?2 AND kind = 'authenticated'"
@@ -186,11 +197,10 @@ session_eligible (VigilDb     *db,
   if (!query_exists (db, "SELECT 1 FROM (SELECT label FROM feedback WHERE session_id = ?1 AND label IS NOT NULL"
                          " ORDER BY id DESC LIMIT 1) WHERE label = 'block'", harvest->session_id, &fraud, error) ||
       !query_exists (db, "SELECT 1 FROM decisions WHERE session_id = ?1 AND decision IN ('step_up', 'block')",
-                     harvest->session_id, &stepped_up, error) ||
-      !query_exists (db, "SELECT 1 FROM profile_pool WHERE session_id = ?1", harvest->session_id, &already, error))
+                     harvest->session_id, &stepped_up, error))
     return FALSE;
 
-  *out_eligible = own_ended && !fraud && !already && (harvest->confirmed || !stepped_up);
+  *out_eligible = own_ended && !fraud && (harvest->confirmed || !stepped_up);
   return TRUE;
 }
 
@@ -255,7 +265,6 @@ score_payload (Harvest        *harvest,
 
   for (guint m = 0; m < VIGIL_N_MODALITIES; m++)
     {
-      Candidate *candidate;
       double score;
 
       if (vectors[m] == NULL || vectors[m]->abstained || models[m] == NULL ||
@@ -266,11 +275,8 @@ score_payload (Harvest        *harvest,
        * first step of someone drifting the model towards themselves. */
       if (!(score <= harvest->config.admit_below))
         continue;
-      candidate = g_new0 (Candidate, 1);
-      candidate->modality = m;
-      candidate->score = score;
-      candidate->vector = _vigil_profiles_vector_to_blob (vectors[m]->values, vectors[m]->n_features);
-      g_ptr_array_add (harvest->candidates, candidate);
+      g_ptr_array_add (harvest->candidates,
+                       _vigil_pool_candidate_new (m, score, vectors[m]->values, vectors[m]->n_features));
     }
   for (guint m = 0; m < VIGIL_N_MODALITIES; m++)
     g_clear_pointer (&vectors[m], vigil_feature_vector_free);
@@ -319,19 +325,54 @@ score_in_thread (GTask        *task,
     g_task_return_boolean (task, TRUE);
 }
 
+/* A session feeds each modality once: harvesting it again, or its live
+ * vectors and its payloads in two harvests, adds nothing twice. */
+static gboolean
+pooled_modalities (VigilDb     *db,
+                   const char  *session_id,
+                   gboolean    *pooled,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt = vigil_db_prepare (db, "SELECT DISTINCT modality FROM profile_pool WHERE session_id = ?", error);
+  VigilModality m;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    if (vigil_modality_from_string ((const char *) sqlite3_column_text (stmt, 0), &m))
+      pooled[m] = TRUE;
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      vigil_db_set_error (db, error, "Checking a session for the pool failed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 insert_candidates (VigilDb   *db,
                    Harvest   *harvest,
                    GError   **error)
 {
+  gboolean pooled[VIGIL_N_MODALITIES] = { FALSE };
+
+  if (!pooled_modalities (db, harvest->session_id, pooled, error))
+    return FALSE;
   for (guint i = 0; i < harvest->candidates->len; i++)
     {
-      Candidate *candidate = g_ptr_array_index (harvest->candidates, i);
+      VigilPoolCandidate *candidate = g_ptr_array_index (harvest->candidates, i);
       gsize size;
-      gconstpointer bytes = g_bytes_get_data (candidate->vector, &size);
-      sqlite3_stmt *stmt = vigil_db_prepare (db, "INSERT INTO profile_pool (user_id, modality, session_id, score,"
-                                                 " vector, created_at) VALUES (?, ?, ?, ?, ?, ?)", error);
+      gconstpointer bytes;
+      sqlite3_stmt *stmt;
 
+      if (pooled[candidate->modality])
+        continue;
+      bytes = g_bytes_get_data (candidate->vector, &size);
+      stmt = vigil_db_prepare (db, "INSERT INTO profile_pool (user_id, modality, session_id, score,"
+                                   " vector, created_at) VALUES (?, ?, ?, ?, ?, ?)", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, 1, harvest->user_id, -1, SQLITE_TRANSIENT);
@@ -563,14 +604,17 @@ on_checked (GObject      *source,
   g_task_run_in_thread (task, score_in_thread);
 }
 
-void
-vigil_profiles_harvest_async (VigilProfiles       *self,
-                              const char          *user_id,
-                              const char          *session_id,
-                              gboolean             confirmed,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+/* The live modalities' vectors the session scored (@scored, nullable)
+ * are candidates already: those clearly normal join the payloads' own. */
+static void
+start_harvest (VigilProfiles       *self,
+               const char          *user_id,
+               const char          *session_id,
+               gboolean             confirmed,
+               GPtrArray           *scored,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
 {
   g_autoptr(GTask) waiter = NULL;
   g_autofree char *key = NULL;
@@ -578,15 +622,25 @@ vigil_profiles_harvest_async (VigilProfiles       *self,
   GPtrArray *waiters;
   Harvest *harvest;
 
-  g_return_if_fail (VIGIL_IS_PROFILES (self));
-  g_return_if_fail (user_id != NULL && session_id != NULL);
-
   waiter = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (waiter, vigil_profiles_harvest_async);
 
-  /* A harvest of the same session in flight answers this one too. */
-  key = g_strdup_printf ("%s/%s", session_id, confirmed ? "confirmed" : "ended");
+  /* A harvest of the same session in flight answers this one too (the
+   * session's end, with its live vectors, answers a plain one); one that
+   * brings live vectors runs on its own, so that they are not lost. */
   harvests = _vigil_profiles_get_harvests (self);
+  if (scored == NULL && !confirmed)
+    {
+      key = g_strdup_printf ("%s/live", session_id);
+      waiters = g_hash_table_lookup (harvests, key);
+      g_clear_pointer (&key, g_free);
+      if (waiters != NULL)
+        {
+          g_ptr_array_add (waiters, g_steal_pointer (&waiter));
+          return;
+        }
+    }
+  key = g_strdup_printf ("%s/%s", session_id, scored ? "live" : confirmed ? "confirmed" : "ended");
   waiters = g_hash_table_lookup (harvests, key);
   if (waiters != NULL)
     {
@@ -605,11 +659,34 @@ vigil_profiles_harvest_async (VigilProfiles       *self,
   harvest->confirmed = confirmed;
   harvest->config = *_vigil_profiles_get_pool_config (self);
   harvest->now_us = vigil_clock_now_us (_vigil_profiles_get_clock (self));
-  harvest->candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) candidate_free);
+  harvest->candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) _vigil_pool_candidate_free);
+  for (guint i = 0; scored != NULL && i < scored->len; i++)
+    {
+      VigilPoolCandidate *candidate = g_ptr_array_index (scored, i);
+
+      /* The same admission as a payload's vectors (see score_payload). */
+      if (candidate->modality >= VIGIL_N_MAXIDOM_MODALITIES && candidate->score <= harvest->config.admit_below)
+        g_ptr_array_add (harvest->candidates, g_steal_pointer (&scored->pdata[i]));
+    }
 
   /* Through the writer first: every decision on the session queued before
    * this has committed by the time the check reads them. */
   vigil_store_write_async (_vigil_profiles_get_store (self), write_check, harvest, NULL, NULL, on_checked, harvest);
+}
+
+void
+vigil_profiles_harvest_async (VigilProfiles       *self,
+                              const char          *user_id,
+                              const char          *session_id,
+                              gboolean             confirmed,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (VIGIL_IS_PROFILES (self));
+  g_return_if_fail (user_id != NULL && session_id != NULL);
+
+  start_harvest (self, user_id, session_id, confirmed, NULL, cancellable, callback, user_data);
 }
 
 gint64
@@ -637,13 +714,20 @@ on_harvested (GObject      *source,
 void
 _vigil_profiles_session_ended (VigilProfiles *self,
                                const char    *user_id,
-                               const char    *session_id)
+                               const char    *session_id,
+                               GPtrArray     *scored)
 {
   VigilDb *db = vigil_store_get_reader (_vigil_profiles_get_store (self));
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt;
   int rc;
 
+  /* Vectors scored live prove a model. */
+  if (scored != NULL && scored->len > 0)
+    {
+      start_harvest (self, user_id, session_id, FALSE, scored, NULL, on_harvested, NULL);
+      return;
+    }
   /* Without a model nothing can be scored: most sessions of a fresh
    * installation end here, without a round through the writer. */
   stmt = vigil_db_prepare (db, "SELECT 1 FROM profile_models WHERE user_id = ? LIMIT 1", &error);
@@ -671,57 +755,4 @@ _vigil_profiles_label_applied (VigilProfiles *self,
   _vigil_profiles_status_changed (self, user_id);
   if (session_id != NULL && g_strcmp0 (label, "allow") == 0)
     vigil_profiles_harvest_async (self, user_id, session_id, TRUE, NULL, on_harvested, NULL);
-}
-
-/* Configuration */
-
-void
-vigil_pool_config_init (VigilPoolConfig *config)
-{
-  g_return_if_fail (config != NULL);
-
-  config->admit_below = VIGIL_POOL_ADMIT_BELOW;
-  config->max_share = VIGIL_POOL_MAX_SHARE;
-  config->retrain_after = VIGIL_POOL_RETRAIN_AFTER;
-  config->max_vectors = VIGIL_POOL_MAX_VECTORS;
-  config->max_age_us = (gint64) VIGIL_POOL_MAX_AGE_DAYS * G_TIME_SPAN_DAY;
-}
-
-gboolean
-vigil_pool_config_check (const VigilPoolConfig  *config,
-                         GError                **error)
-{
-  /* Admission stays below the anomaly threshold, and the pool never
-   * outweighs the foundation. */
-  if (!(config->admit_below >= 0 && config->admit_below < VIGIL_PROFILE_THRESHOLD) ||
-      !(config->max_share >= 0 && config->max_share <= 0.5) ||
-      config->retrain_after == 0 || config->max_vectors == 0 || config->max_age_us <= 0)
-    {
-      g_set_error_literal (error, VIGIL_ERROR, VIGIL_ERROR_INVALID_INPUT,
-                           "The retraining pool needs an admission score below the anomaly threshold, a share"
-                           " of at most half the training set and positive limits");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-void
-vigil_profiles_set_pool_config (VigilProfiles         *self,
-                                const VigilPoolConfig *config)
-{
-  g_return_if_fail (VIGIL_IS_PROFILES (self));
-  g_return_if_fail (config != NULL);
-  g_return_if_fail (vigil_pool_config_check (config, NULL));
-
-  *_vigil_profiles_get_pool_config (self) = *config;
-}
-
-void
-vigil_profiles_get_pool_config (VigilProfiles   *self,
-                                VigilPoolConfig *config)
-{
-  g_return_if_fail (VIGIL_IS_PROFILES (self));
-  g_return_if_fail (config != NULL);
-
-  *config = *_vigil_profiles_get_pool_config (self);
 }

@@ -23,6 +23,24 @@ gboolean       _vigil_profiles_blob_to_values   (const guint8   *data,
                                                  double         *out);
 
 /* vigil-profile-pool.c */
+/* One vector offered to the pool with the score that admits it or not
+ * (at most VigilPoolConfig.admit_below): the harvest scores maxidom's
+ * stored payloads itself, one score per vector; the live modalities
+ * (touch, swipe, pointer, keystroke) hand over the newest vectors their
+ * session scored, each with its modality's window score over them
+ * (vigil-risk-behavior.c says why). */
+typedef struct
+{
+  VigilModality  modality;
+  double         score;
+  GBytes        *vector;
+} VigilPoolCandidate;
+
+VigilPoolCandidate *_vigil_pool_candidate_new   (VigilModality   modality,
+                                                 double          score,
+                                                 const double   *values,
+                                                 gsize           n_values);
+void           _vigil_pool_candidate_free       (VigilPoolCandidate *candidate);
 /* How many pool vectors a training set of @foundation enrollment vectors
  * takes at most so that they are at most @max_share of it. */
 guint          _vigil_pool_quota                (guint           foundation,
@@ -45,10 +63,15 @@ gboolean       _vigil_pool_forget_session       (VigilDb        *db,
                                                  const char     *session_id,
                                                  gint64         *out_removed,
                                                  GError        **error);
-/* The session-changed hook: a session of @user_id ended. */
+/* The session-changed hook: a session of @user_id ended, having scored
+ * @scored (VigilPoolCandidate of live modalities, nullable; those that
+ * join the pool are taken out of it). The same check as for the payloads
+ * decides whether they may: ended, never stepped up or blocked, no fraud
+ * label. */
 void           _vigil_profiles_session_ended    (VigilProfiles  *self,
                                                  const char     *user_id,
-                                                 const char     *session_id);
+                                                 const char     *session_id,
+                                                 GPtrArray      *scored);
 
 /* vigil-profile-thresholds.c */
 /* Within the caller's transaction: moves @user_id's step-up adjustment for

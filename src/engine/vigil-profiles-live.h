@@ -10,7 +10,9 @@ G_BEGIN_DECLS
  * navigation): vectors made from a user's streamed events enroll until
  * the modality has a model, trained on a worker thread by the same
  * machinery and calibrated the same way as maxidom's; from then on they
- * are scored against it. Each modality needs its own minimum before it
+ * are scored against it, and the newest of undisputed sessions feed the
+ * retraining pool as maxidom's do (all but navigation, whose history
+ * stops with its model). Each modality needs its own minimum before it
  * trains; until then it abstains. */
 #define VIGIL_PROFILE_MIN_TAPS                60
 #define VIGIL_PROFILE_MIN_SWIPES              40

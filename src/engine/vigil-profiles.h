@@ -80,7 +80,10 @@ gboolean              vigil_profiles_reset_finish  (VigilProfiles         *self,
 
 /* Retraining. Vectors of ended sessions that had no step-up and no block
  * (or that an analyst confirmed genuine) and that scored clearly normal
- * join a per-user, per-modality pool; once enough new ones gathered, the
+ * join a per-user, per-modality pool (maxidom's windows by their own
+ * score; the live modalities' newest vectors of a session by their
+ * modality's window score, and only as the session ends: a confirmation
+ * later finds them gone); once enough new ones gathered, the
  * modality retrains on a worker thread from its enrollment foundation,
  * always all of it, plus the newest pool vectors, capped at a share of
  * the training set. An analyst's fraud label on a session takes its

@@ -2,9 +2,11 @@
 /* The live behavioral evidence of one session: its streamed events cut
  * into actions (touch, swipe, pointer) and windows (keystroke,
  * navigation), enrolled into the user's profile while a modality has no
- * model and scored against it once it has. A modality's say in the risk
- * is the window score of its recent scores (vigil-actions.h); with too
- * few of them it abstains. */
+ * model and scored against it once it has; the newest scored vectors
+ * then go to the retraining pool when the session ends undisputed, so
+ * the model keeps learning. A modality's say in the risk is the window
+ * score of its recent scores (vigil-actions.h); with too few of them it
+ * abstains. */
 #define G_LOG_DOMAIN "vigil-risk"
 
 #include "config.h"
@@ -17,6 +19,7 @@
 #include "vigil-error.h"
 #include "vigil-event-fields.h"
 #include "vigil-keystrokes.h"
+#include "vigil-profile-pool.h"
 #include "vigil-profiles-live.h"
 #include "vigil-risk-private.h"
 
@@ -30,6 +33,25 @@
 /* A modality whose model is missing is looked up again after this many
  * of its vectors (a store read), so a model trained meanwhile is found. */
 #define RECHECK_VECTORS    16
+/* Once a modality has a model, its newest scored vectors are kept and,
+ * when the session ends undisputed, offered to the retraining pool
+ * (vigil-profile-pool.h) with the modality's window score, which then
+ * decides their admission like a maxidom window's score decides its own.
+ * One tap judged alone is a poor unit: keeping only the taps the model
+ * finds most typical would retrain it tighter around the old habits
+ * instead of following new ones (tests/test-retrain-live). The window
+ * score is what the risk judges a live modality by, on the same
+ * calibrated scale, and it covers every kept vector: actions keep
+ * POOL_ACTIONS, fewer than the ACTION_RING the window is made of, and
+ * windows keep WINDOW_RING. Ten actions, so that one session never fills
+ * a retraining's share of the pool alone (a touch model on its minimum
+ * 60 taps takes 25 pool vectors), a retraining (20 new pool vectors)
+ * needs at least two sessions, and a long session holds a few hundred
+ * bytes per modality, not its whole history. Navigation keeps none: its
+ * vectors are surprise against a history that stops learning with the
+ * model, so pooling them would only loosen the model, not teach it the
+ * user's new ways. */
+#define POOL_ACTIONS       10
 /* Persistent deviation: every score of a modality also feeds its
  * sequential test (vigil-cusum.h). Its alarm, evidence that someone else
  * has been using the account for a while, is worth a step-up on its own:
@@ -57,6 +79,9 @@ struct _RiskBehavior
    * to it (VIGIL_RISK_REPLAY_MIN_ACTIONS). */
   double                 last_action[N_LIVE][VIGIL_ACTION_MAX_FEATURES];
   guint                  same_actions[N_LIVE];
+
+  VigilFeatureVector    *kept[N_LIVE][POOL_ACTIONS];
+  guint                  next_kept[N_LIVE];
 
   guint                  rejected;      /* events with a malformed field */
   gboolean               can_learn;     /* a live session of a local account */
@@ -116,6 +141,9 @@ _vigil_risk_behavior_free (RiskBehavior *behavior)
   vigil_keystroke_window_free (behavior->keys);
   vigil_navigation_window_free (behavior->navigation);
   g_ptr_array_unref (behavior->pending);
+  for (guint i = 0; i < N_LIVE; i++)
+    for (guint k = 0; k < POOL_ACTIONS; k++)
+      g_clear_pointer (&behavior->kept[i][k], vigil_feature_vector_free);
   g_free (behavior);
 }
 
@@ -298,6 +326,51 @@ _vigil_risk_behavior_add_score (RiskState     *state,
   add_score (state, state->behavior, modality, score);
 }
 
+/* Takes @vector for the retraining pool in place of the oldest kept. */
+static void
+keep_vector (RiskBehavior       *behavior,
+             VigilFeatureVector *vector)
+{
+  guint i = LIVE_INDEX (vector->modality);
+  guint k = behavior->next_kept[i];
+
+  if (!behavior->can_learn || vector->modality == VIGIL_MODALITY_NAVIGATION)
+    {
+      vigil_feature_vector_free (vector);
+      return;
+    }
+  g_clear_pointer (&behavior->kept[i][k], vigil_feature_vector_free);
+  behavior->kept[i][k] = vector;
+  behavior->next_kept[i] = (k + 1) % (is_action_modality (vector->modality) ? POOL_ACTIONS : WINDOW_RING);
+}
+
+GPtrArray *
+_vigil_risk_behavior_take_scored (RiskState *state)
+{
+  RiskBehavior *behavior = state->behavior;
+  GPtrArray *scored = g_ptr_array_new_with_free_func ((GDestroyNotify) _vigil_pool_candidate_free);
+
+  if (behavior == NULL)
+    return scored;
+  for (guint i = 0; i < N_LIVE; i++)
+    {
+      VigilModality modality = VIGIL_N_MAXIDOM_MODALITIES + i;
+      /* A modality that abstained has no verdict to admit by. */
+      gboolean judged = behavior->n_scores[i] >= (is_action_modality (modality) ? ACTION_MIN : WINDOW_MIN);
+
+      for (guint k = 0; k < POOL_ACTIONS; k++)
+        {
+          VigilFeatureVector *vector = behavior->kept[i][k];
+
+          if (vector != NULL && judged)
+            g_ptr_array_add (scored, _vigil_pool_candidate_new (modality, behavior->window_score[i], vector->values,
+                                                                vector->n_features));
+          g_clear_pointer (&behavior->kept[i][k], vigil_feature_vector_free);
+        }
+    }
+  return scored;
+}
+
 /* Scores @vector when its modality has a model, else queues it for
  * enrollment (unless the session is too risky to learn from). */
 static void
@@ -331,8 +404,8 @@ take_vector (RiskState          *state,
       vigil_feature_vector_free (vector);
       return;
     }
-  vigil_feature_vector_free (vector);
   add_score (state, behavior, modality, score);
+  keep_vector (behavior, vector);
 }
 
 static VigilFeatureVector *

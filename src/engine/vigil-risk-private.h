@@ -194,6 +194,10 @@ void               _vigil_risk_behavior_add_event (RiskState        *state,
 void               _vigil_risk_behavior_flush     (RiskState        *state,
                                                    VigilProfiles    *profiles,
                                                    gboolean          suspicious);
+/* The newest vectors each live modality scored in the session, as
+ * VigilPoolCandidate with the modality's window score, for the
+ * retraining pool; taken out. A modality that abstained offers none. */
+GPtrArray         *_vigil_risk_behavior_take_scored (RiskState      *state);
 /* Events whose behavioral fields had the wrong type. */
 guint              _vigil_risk_behavior_get_rejected (RiskBehavior  *behavior);
 /* One live modality's calibrated score (0 typical of the user, 1 unlike

@@ -538,16 +538,21 @@ on_session_changed (VigilEventBus *bus,
   VigilRisk *self = user_data;
   RiskState *state = g_hash_table_lookup (self->states, vigil_session_get_id (session));
   VigilSessionState session_state = vigil_session_get_state (session);
+  g_autoptr(GPtrArray) scored = NULL;
 
   if (state != NULL && state->live &&
       (session_state == VIGIL_SESSION_ENDED || session_state == VIGIL_SESSION_BLOCKED))
-    g_hash_table_remove (self->states, vigil_session_get_id (session));
+    {
+      scored = _vigil_risk_behavior_take_scored (state);
+      g_hash_table_remove (self->states, vigil_session_get_id (session));
+    }
   else if (session_state == VIGIL_SESSION_ACTIVE)
     _vigil_risk_remote_session_started (self, session);
-  /* An ended session may feed its user's retraining pool. */
+  /* An ended session may feed its user's retraining pool, with the live
+   * vectors it scored. */
   if (session_state == VIGIL_SESSION_ENDED && vigil_session_get_user_id (session) != NULL)
     _vigil_profiles_session_ended (self->profiles, vigil_session_get_user_id (session),
-                                   vigil_session_get_id (session));
+                                   vigil_session_get_id (session), scored);
 }
 
 VigilRisk *
