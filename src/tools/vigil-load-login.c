@@ -162,7 +162,8 @@ on_posted (GObject      *source,
 
     case STEP_VERIFY_MPIN:
       if (status != SOUP_STATUS_OK || object == NULL ||
-          _vigil_load_string_member (object, "session_id") == NULL || _vigil_load_string_member (object, "session_token") == NULL)
+          _vigil_load_string_member (object, "session_id") == NULL ||
+          _vigil_load_string_member (object, "session_token") == NULL)
         {
           _vigil_load_conn_fail (conn, "verify-mpin: HTTP %u", status);
           return;
