@@ -281,11 +281,12 @@ test_fast_enrollment_keeps_the_pace (void)
         continue;
       if (record->scenario == VIGIL_SIM_ENROLLMENT)
         {
-          /* Twenty times faster, less the time the loop spends per event
-           * (about 10 times when idle, 3 times on a loaded machine). */
+          /* Twenty times faster, less the time the loop spends per event:
+           * about 18 times when idle, 2 times on a machine running four
+           * suites at once. Without the speed-up the two are equal. */
           g_test_message ("enrollment streamed in %.2f s, stamped over %.2f s", record->streamed_s,
                           record->stamped_s);
-          g_assert_cmpfloat (record->stamped_s, >, 2 * record->streamed_s);
+          g_assert_cmpfloat (record->stamped_s, >, 1.25 * record->streamed_s);
           enrollments++;
         }
       else
