@@ -23,9 +23,8 @@
 
 struct _VigilAuditPage
 {
-  GtkWidget         parent_instance;
+  VigilPage         parent_instance;
 
-  VigilEngine      *engine;
   VigilStore       *store;          /* until finalize: callbacks finish with it */
   GListStore       *rows;
   GCancellable     *cancellable;
@@ -50,7 +49,7 @@ struct _VigilAuditPage
   GtkColumnView    *column_view;
 };
 
-G_DEFINE_FINAL_TYPE (VigilAuditPage, vigil_audit_page, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (VigilAuditPage, vigil_audit_page, VIGIL_TYPE_PAGE)
 
 enum { QUERY_DONE, EXPORT_DONE, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -204,6 +203,7 @@ parse_local_time (GtkEntry *entry,
 static VigilAuditFilter *
 read_filter (VigilAuditPage *self)
 {
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
   VigilAuditFilter *filter = g_new0 (VigilAuditFilter, 1);
   guint range = gtk_drop_down_get_selected (self->range_dropdown);
 
@@ -212,7 +212,7 @@ read_filter (VigilAuditPage *self)
   filter->action = entry_text (self->action_entry);
   filter->target = entry_text (self->target_entry);
   if (range < G_N_ELEMENTS (range_seconds) && range_seconds[range] > 0)
-    filter->since_us = vigil_clock_now_us (vigil_engine_get_clock (self->engine)) -
+    filter->since_us = vigil_clock_now_us (vigil_engine_get_clock (engine)) -
                        range_seconds[range] * G_USEC_PER_SEC;
   else if (range == RANGE_CUSTOM)
     {
@@ -260,7 +260,7 @@ static void
 run_query (VigilAuditPage *self)
 {
   g_autoptr(GError) error = NULL;
-  VigilStore *store = vigil_engine_get_store (self->engine);
+  VigilStore *store = vigil_engine_get_store (vigil_page_get_engine (VIGIL_PAGE (self)));
 
   g_cancellable_cancel (self->query_cancellable);
   g_clear_object (&self->query_cancellable);
@@ -311,7 +311,7 @@ follow (VigilAuditPage *self)
   g_autoptr(GPtrArray) added = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) matching = g_ptr_array_new ();
-  VigilStore *store = vigil_engine_get_store (self->engine);
+  VigilStore *store = vigil_engine_get_store (vigil_page_get_engine (VIGIL_PAGE (self)));
   guint n;
 
   if (self->filter == NULL || self->querying || self->follow_more_id != 0)
@@ -412,8 +412,8 @@ verify_action (GtkWidget  *widget,
   gtk_widget_action_set_enabled (widget, "audit.verify", FALSE);
   gtk_label_set_label (self->integrity_label, _("Checking the hash chain…"));
   gtk_image_set_from_icon_name (self->integrity_icon, "emblem-synchronizing-symbolic");
-  vigil_audit_verify_async (vigil_engine_get_store (self->engine), self->cancellable,
-                            on_verified, g_object_ref (self));
+  vigil_audit_verify_async (vigil_engine_get_store (vigil_page_get_engine (VIGIL_PAGE (self))),
+                            self->cancellable, on_verified, g_object_ref (self));
 }
 
 /* Export */
@@ -458,7 +458,8 @@ _vigil_audit_page_export_to (VigilAuditPage         *self,
 
   if (self->filter == NULL)
     self->filter = read_filter (self);
-  vigil_audit_export_async (vigil_engine_get_store (self->engine), self->filter, file, format,
+  vigil_audit_export_async (vigil_engine_get_store (vigil_page_get_engine (VIGIL_PAGE (self))),
+                            self->filter, file, format,
                             self->cancellable, on_exported, g_object_ref (self));
 }
 
@@ -532,21 +533,40 @@ vigil_audit_page_unmap (GtkWidget *widget)
 }
 
 static void
+vigil_audit_page_constructed (GObject *object)
+{
+  VigilAuditPage *self = VIGIL_AUDIT_PAGE (object);
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
+  GtkNoSelection *selection;
+
+  G_OBJECT_CLASS (vigil_audit_page_parent_class)->constructed (object);
+
+  g_assert (VIGIL_IS_ENGINE (engine));
+
+  self->store = g_object_ref (vigil_engine_get_store (engine));
+  g_signal_connect_swapped (vigil_engine_get_event_bus (engine), "audit-appended",
+                            G_CALLBACK (on_audit_appended), self);
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->rows)));
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
+  g_object_unref (selection);
+  add_columns (self);
+  run_query (self);
+  verify_action (GTK_WIDGET (self), "audit.verify", NULL);
+}
+
+static void
 vigil_audit_page_dispose (GObject *object)
 {
   VigilAuditPage *self = VIGIL_AUDIT_PAGE (object);
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
 
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->query_cancellable);
   g_clear_handle_id (&self->follow_more_id, g_source_remove);
-  if (self->engine != NULL)
-    g_signal_handlers_disconnect_by_data (vigil_engine_get_event_bus (self->engine), self);
+  if (engine != NULL)
+    g_signal_handlers_disconnect_by_data (vigil_engine_get_event_bus (engine), self);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_AUDIT_PAGE);
-  /* The template's root box has no id, so dispose_template leaves it. */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
-    gtk_widget_unparent (child);
   g_clear_object (&self->rows);
-  g_clear_object (&self->engine);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->query_cancellable);
   g_clear_pointer (&self->filter, vigil_audit_filter_free);
@@ -568,6 +588,7 @@ vigil_audit_page_class_init (VigilAuditPageClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->constructed = vigil_audit_page_constructed;
   object_class->dispose = vigil_audit_page_dispose;
   object_class->finalize = vigil_audit_page_finalize;
   widget_class->map = vigil_audit_page_map;
@@ -614,24 +635,9 @@ vigil_audit_page_init (VigilAuditPage *self)
 GtkWidget *
 vigil_audit_page_new (VigilEngine *engine)
 {
-  VigilAuditPage *self;
-  GtkNoSelection *selection;
-
   g_return_val_if_fail (VIGIL_IS_ENGINE (engine), NULL);
 
-  self = g_object_new (VIGIL_TYPE_AUDIT_PAGE, NULL);
-  self->engine = g_object_ref (engine);
-  self->store = g_object_ref (vigil_engine_get_store (engine));
-  g_signal_connect_swapped (vigil_engine_get_event_bus (engine), "audit-appended",
-                            G_CALLBACK (on_audit_appended), self);
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->rows)));
-  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
-  g_object_unref (selection);
-  add_columns (self);
-  run_query (self);
-  verify_action (GTK_WIDGET (self), "audit.verify", NULL);
-
-  return GTK_WIDGET (self);
+  return g_object_new (VIGIL_TYPE_AUDIT_PAGE, "engine", engine, NULL);
 }
 
 GtkEditable *

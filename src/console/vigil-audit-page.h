@@ -5,11 +5,12 @@
 
 #include "vigil-audit-query.h"
 #include "vigil-engine.h"
+#include "vigil-page.h"
 
 G_BEGIN_DECLS
 
 #define VIGIL_TYPE_AUDIT_PAGE (vigil_audit_page_get_type ())
-G_DECLARE_FINAL_TYPE (VigilAuditPage, vigil_audit_page, VIGIL, AUDIT_PAGE, GtkWidget)
+G_DECLARE_FINAL_TYPE (VigilAuditPage, vigil_audit_page, VIGIL, AUDIT_PAGE, VigilPage)
 
 GtkWidget *vigil_audit_page_new (VigilEngine *engine);
 

@@ -40,9 +40,8 @@ typedef struct
 
 struct _VigilLivePage
 {
-  AdwBin            parent_instance;
+  VigilPage         parent_instance;
 
-  VigilEngine      *engine;
   VigilMetrics     *metrics;
   VigilEventBus    *bus;
   VigilFlowMap     *map;
@@ -77,11 +76,10 @@ struct _VigilLivePage
   GtkListView      *ticker_view;
 };
 
-G_DEFINE_FINAL_TYPE (VigilLivePage, vigil_live_page, ADW_TYPE_BIN)
+G_DEFINE_FINAL_TYPE (VigilLivePage, vigil_live_page, VIGIL_TYPE_PAGE)
 
 enum {
   PROP_0,
-  PROP_ENGINE,
   PROP_PAUSED,
   N_PROPS
 };
@@ -400,8 +398,9 @@ on_blocked_listed (GObject      *object,
 static void
 start_day (VigilLivePage *self)
 {
-  VigilStore *store = vigil_engine_get_store (self->engine);
-  gint64 now_us = vigil_clock_now_us (vigil_engine_get_clock (self->engine));
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
+  VigilStore *store = vigil_engine_get_store (engine);
+  gint64 now_us = vigil_clock_now_us (vigil_engine_get_clock (engine));
   g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_us / G_USEC_PER_SEC);
   g_autoptr(GDateTime) midnight = NULL;
 
@@ -423,7 +422,7 @@ static gboolean
 clock_cb (gpointer user_data)
 {
   VigilLivePage *self = VIGIL_LIVE_PAGE (user_data);
-  gint64 now_us = vigil_clock_now_us (vigil_engine_get_clock (self->engine));
+  gint64 now_us = vigil_clock_now_us (vigil_engine_get_clock (vigil_page_get_engine (VIGIL_PAGE (self))));
   g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_us / G_USEC_PER_SEC);
 
   if (now != NULL &&
@@ -462,14 +461,15 @@ static void
 vigil_live_page_constructed (GObject *object)
 {
   VigilLivePage *self = (VigilLivePage *)object;
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
   guint n;
 
   G_OBJECT_CLASS (vigil_live_page_parent_class)->constructed (object);
 
-  g_assert (VIGIL_IS_ENGINE (self->engine));
+  g_assert (VIGIL_IS_ENGINE (engine));
 
-  self->metrics = g_object_ref (vigil_engine_get_metrics (self->engine));
-  self->bus = g_object_ref (vigil_engine_get_event_bus (self->engine));
+  self->metrics = g_object_ref (vigil_engine_get_metrics (engine));
+  self->bus = g_object_ref (vigil_engine_get_event_bus (engine));
   self->map = load_flow_map ();
 
   n = vigil_flow_map_get_n_screens (self->map);
@@ -515,9 +515,6 @@ vigil_live_page_dispose (GObject *object)
   if (self->ticker_view != NULL)
     gtk_list_view_set_model (self->ticker_view, NULL);
 
-  /* The stack is both AdwBin's child and a template child: unparent it
-   * once, through the bin. */
-  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_LIVE_PAGE);
 
   g_clear_object (&self->ticker);
@@ -528,7 +525,6 @@ vigil_live_page_dispose (GObject *object)
   g_clear_pointer (&self->map, vigil_flow_map_unref);
   g_clear_object (&self->bus);
   g_clear_object (&self->metrics);
-  g_clear_object (&self->engine);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (vigil_live_page_parent_class)->dispose (object);
@@ -544,10 +540,6 @@ vigil_live_page_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_ENGINE:
-      g_value_set_object (value, self->engine);
-      break;
-
     case PROP_PAUSED:
       g_value_set_boolean (value, self->paused);
       break;
@@ -567,10 +559,6 @@ vigil_live_page_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_ENGINE:
-      self->engine = g_value_dup_object (value);
-      break;
-
     case PROP_PAUSED:
       vigil_live_page_set_paused (self, g_value_get_boolean (value));
       break;
@@ -594,13 +582,6 @@ vigil_live_page_class_init (VigilLivePageClass *klass)
   widget_class->map = vigil_live_page_map;
   widget_class->unmap = vigil_live_page_unmap;
 
-  properties[PROP_ENGINE] =
-    g_param_spec_object ("engine", NULL, NULL,
-                         VIGIL_TYPE_ENGINE,
-                         (G_PARAM_READWRITE |
-                          G_PARAM_CONSTRUCT_ONLY |
-                          G_PARAM_EXPLICIT_NOTIFY |
-                          G_PARAM_STATIC_STRINGS));
   properties[PROP_PAUSED] =
     g_param_spec_boolean ("paused", NULL, NULL,
                           FALSE,

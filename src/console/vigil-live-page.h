@@ -4,11 +4,12 @@
 #include <adwaita.h>
 
 #include "vigil-engine.h"
+#include "vigil-page.h"
 
 G_BEGIN_DECLS
 
 #define VIGIL_TYPE_LIVE_PAGE (vigil_live_page_get_type ())
-G_DECLARE_FINAL_TYPE (VigilLivePage, vigil_live_page, VIGIL, LIVE_PAGE, AdwBin)
+G_DECLARE_FINAL_TYPE (VigilLivePage, vigil_live_page, VIGIL, LIVE_PAGE, VigilPage)
 
 VigilLivePage *vigil_live_page_new        (VigilEngine   *engine);
 

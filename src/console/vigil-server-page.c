@@ -15,9 +15,8 @@
 
 struct _VigilServerPage
 {
-  AdwBin        parent_instance;
+  VigilPage     parent_instance;
 
-  VigilEngine  *engine;
   VigilMetrics *metrics;
   GCancellable *cancellable;
   guint         tick_id;
@@ -41,15 +40,7 @@ struct _VigilServerPage
   GtkLabel     *pending_writes_label;
 };
 
-G_DEFINE_FINAL_TYPE (VigilServerPage, vigil_server_page, ADW_TYPE_BIN)
-
-enum {
-  PROP_0,
-  PROP_ENGINE,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (VigilServerPage, vigil_server_page, VIGIL_TYPE_PAGE)
 
 static char *
 format_uptime (gint64 seconds)
@@ -133,7 +124,7 @@ update_clock (VigilServerPage *self)
 {
   g_autofree char *uptime =
     format_uptime (vigil_metrics_get_uptime_seconds (self->metrics));
-  VigilStore *store = vigil_engine_get_store (self->engine);
+  VigilStore *store = vigil_engine_get_store (vigil_page_get_engine (VIGIL_PAGE (self)));
 
   vigil_label_set_text_if_changed (self->uptime_label, uptime);
 
@@ -153,9 +144,10 @@ tick_cb (gpointer user_data)
 static void
 update_storage (VigilServerPage *self)
 {
-  VigilStore *store = vigil_engine_get_store (self->engine);
-  const char *database_path = vigil_engine_get_database_path (self->engine);
-  const char *data_dir = vigil_engine_get_data_dir (self->engine);
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
+  VigilStore *store = vigil_engine_get_store (engine);
+  const char *database_path = vigil_engine_get_database_path (engine);
+  const char *data_dir = vigil_engine_get_data_dir (engine);
 
   vigil_label_set_text_if_changed (self->database_path_label, database_path ? database_path : "");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->database_path_label), database_path);
@@ -228,7 +220,7 @@ open_database_folder_action (GtkWidget  *widget,
                              GVariant   *parameter)
 {
   VigilServerPage *self = VIGIL_SERVER_PAGE (widget);
-  const char *database_path = vigil_engine_get_database_path (self->engine);
+  const char *database_path = vigil_engine_get_database_path (vigil_page_get_engine (VIGIL_PAGE (self)));
   g_autofree char *folder = NULL;
   g_autoptr(GFile) file = NULL;
   g_autofree char *uri = NULL;
@@ -253,12 +245,13 @@ static void
 vigil_server_page_constructed (GObject *object)
 {
   VigilServerPage *self = (VigilServerPage *)object;
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
 
   G_OBJECT_CLASS (vigil_server_page_parent_class)->constructed (object);
 
-  g_assert (VIGIL_IS_ENGINE (self->engine));
+  g_assert (VIGIL_IS_ENGINE (engine));
 
-  self->metrics = g_object_ref (vigil_engine_get_metrics (self->engine));
+  self->metrics = g_object_ref (vigil_engine_get_metrics (engine));
 
   g_signal_connect_object (self->metrics, "notify::listen-url",
                            G_CALLBACK (update_listen_url), self, G_CONNECT_SWAPPED);
@@ -298,48 +291,9 @@ vigil_server_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_SERVER_PAGE);
 
   g_clear_object (&self->metrics);
-  g_clear_object (&self->engine);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (vigil_server_page_parent_class)->dispose (object);
-}
-
-static void
-vigil_server_page_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
-{
-  VigilServerPage *self = VIGIL_SERVER_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_ENGINE:
-      g_value_set_object (value, self->engine);
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-vigil_server_page_set_property (GObject      *object,
-                                guint         prop_id,
-                                const GValue *value,
-                                GParamSpec   *pspec)
-{
-  VigilServerPage *self = VIGIL_SERVER_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_ENGINE:
-      self->engine = g_value_dup_object (value);
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -350,18 +304,6 @@ vigil_server_page_class_init (VigilServerPageClass *klass)
 
   object_class->constructed = vigil_server_page_constructed;
   object_class->dispose = vigil_server_page_dispose;
-  object_class->get_property = vigil_server_page_get_property;
-  object_class->set_property = vigil_server_page_set_property;
-
-  properties[PROP_ENGINE] =
-    g_param_spec_object ("engine", NULL, NULL,
-                         VIGIL_TYPE_ENGINE,
-                         (G_PARAM_READWRITE |
-                          G_PARAM_CONSTRUCT_ONLY |
-                          G_PARAM_EXPLICIT_NOTIFY |
-                          G_PARAM_STATIC_STRINGS));
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/vigil/Console/vigil-server-page.ui");
   gtk_widget_class_bind_template_child (widget_class, VigilServerPage, copy_url_button);

@@ -4,11 +4,12 @@
 #include <adwaita.h>
 
 #include "vigil-engine.h"
+#include "vigil-page.h"
 
 G_BEGIN_DECLS
 
 #define VIGIL_TYPE_SERVER_PAGE (vigil_server_page_get_type ())
-G_DECLARE_FINAL_TYPE (VigilServerPage, vigil_server_page, VIGIL, SERVER_PAGE, AdwBin)
+G_DECLARE_FINAL_TYPE (VigilServerPage, vigil_server_page, VIGIL, SERVER_PAGE, VigilPage)
 
 VigilServerPage *vigil_server_page_new (VigilEngine *engine);
 

@@ -15,9 +15,8 @@
 
 struct _VigilSessionsPage
 {
-  GtkWidget           parent_instance;
+  VigilPage           parent_instance;
 
-  VigilEngine        *engine;
   VigilSessionList   *list;
   GtkFilterListModel *filtered;
   GtkSortListModel   *sorted;
@@ -40,15 +39,7 @@ struct _VigilSessionsPage
   GtkLabel           *count_label;
 };
 
-G_DEFINE_FINAL_TYPE (VigilSessionsPage, vigil_sessions_page, GTK_TYPE_WIDGET)
-
-enum {
-  PROP_0,
-  PROP_ENGINE,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (VigilSessionsPage, vigil_sessions_page, VIGIL_TYPE_PAGE)
 
 /* The state dropdown's items, in order; NULL: any. */
 static const char *state_filters[] = { NULL, "active", "monitor", "blocked", "ended" };
@@ -261,7 +252,7 @@ on_dialog_response (AdwMessageDialog  *dialog,
   running->page = self;
   running->action = action;
   self->running++;
-  vigil_session_action_run_async (self->engine, session_id, action, actor,
+  vigil_session_action_run_async (vigil_page_get_engine (VIGIL_PAGE (self)), session_id, action, actor,
                                   gtk_editable_get_text (vigil_action_dialog_get_entry (dialog)),
                                   self->cancellable, on_action_done, running);
 }
@@ -317,13 +308,14 @@ static void
 vigil_sessions_page_constructed (GObject *object)
 {
   VigilSessionsPage *self = VIGIL_SESSIONS_PAGE (object);
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
   GtkSorter *sorter;
 
   G_OBJECT_CLASS (vigil_sessions_page_parent_class)->constructed (object);
 
-  g_assert (VIGIL_IS_ENGINE (self->engine));
+  g_assert (VIGIL_IS_ENGINE (engine));
 
-  self->list = vigil_session_list_new (self->engine, VIGIL_SESSION_LIST_DEFAULT_ENDED);
+  self->list = vigil_session_list_new (engine, VIGIL_SESSION_LIST_DEFAULT_ENDED);
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->list)),
                                               g_object_ref (GTK_FILTER (self->filter)));
@@ -336,7 +328,7 @@ vigil_sessions_page_constructed (GObject *object)
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
 
-  self->detail = VIGIL_SESSION_DETAIL (vigil_session_detail_new (self->engine));
+  self->detail = VIGIL_SESSION_DETAIL (vigil_session_detail_new (engine));
   gtk_widget_set_size_request (GTK_WIDGET (self->detail), 320, -1);
   gtk_paned_set_end_child (self->paned, GTK_WIDGET (self->detail));
 
@@ -369,29 +361,10 @@ vigil_sessions_page_dispose (GObject *object)
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->list);
-  g_clear_object (&self->engine);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->search, g_free);
 
   G_OBJECT_CLASS (vigil_sessions_page_parent_class)->dispose (object);
-}
-
-static void
-vigil_sessions_page_set_property (GObject      *object,
-                                  guint         prop_id,
-                                  const GValue *value,
-                                  GParamSpec   *pspec)
-{
-  VigilSessionsPage *self = VIGIL_SESSIONS_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_ENGINE:
-      self->engine = g_value_dup_object (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -402,12 +375,6 @@ vigil_sessions_page_class_init (VigilSessionsPageClass *klass)
 
   object_class->constructed = vigil_sessions_page_constructed;
   object_class->dispose = vigil_sessions_page_dispose;
-  object_class->set_property = vigil_sessions_page_set_property;
-
-  properties[PROP_ENGINE] =
-    g_param_spec_object ("engine", NULL, NULL, VIGIL_TYPE_ENGINE,
-                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/vigil/Console/vigil-sessions-page.ui");
   gtk_widget_class_bind_template_child (widget_class, VigilSessionsPage, toast_overlay);

@@ -14,9 +14,8 @@
 
 struct _VigilUsersPage
 {
-  GtkWidget            parent_instance;
+  VigilPage            parent_instance;
 
-  VigilEngine         *engine;
   VigilUserDirectory  *directory;
   GtkCustomFilter     *filter;
   GtkSingleSelection  *selection;
@@ -35,7 +34,7 @@ struct _VigilUsersPage
   GtkColumnView       *column_view;
 };
 
-G_DEFINE_FINAL_TYPE (VigilUsersPage, vigil_users_page, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (VigilUsersPage, vigil_users_page, VIGIL_TYPE_PAGE)
 
 /* The shortest time between two reads of the directory for an account
  * change, and for sessions' and models' activity. */
@@ -84,7 +83,7 @@ format_mpin (VigilUsersPage *self,
              VigilUserRow   *row)
 {
   const VigilUser *user = vigil_user_row_get_user (row);
-  gint64 now = vigil_clock_now_us (vigil_engine_get_clock (self->engine));
+  gint64 now = vigil_clock_now_us (vigil_engine_get_clock (vigil_page_get_engine (VIGIL_PAGE (self))));
 
   if (!user->has_mpin)
     return g_strdup (_("No MPIN"));
@@ -494,12 +493,13 @@ toggle_disabled_action (GtkWidget  *widget,
   VigilUsersPage *self = VIGIL_USERS_PAGE (widget);
   VigilUserRow *row = selected_row (self);
   g_autofree char *actor = vigil_auth_admin_console_actor ();
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
   gboolean disable;
 
   if (row == NULL)
     return;
   disable = !vigil_user_row_get_user (row)->disabled;
-  vigil_auth_admin_set_disabled_async (vigil_engine_get_auth (self->engine), vigil_user_row_get_id (row),
+  vigil_auth_admin_set_disabled_async (vigil_engine_get_auth (engine), vigil_user_row_get_id (row),
                                        disable, actor, self->cancellable, on_auth_action_done,
                                        action_data_new (self, g_strdup_printf (disable ? _("%s disabled")
                                                                                        : _("%s enabled"),
@@ -514,10 +514,11 @@ unlock_mpin_action (GtkWidget  *widget,
   VigilUsersPage *self = VIGIL_USERS_PAGE (widget);
   VigilUserRow *row = selected_row (self);
   g_autofree char *actor = vigil_auth_admin_console_actor ();
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
 
   if (row == NULL)
     return;
-  vigil_auth_admin_unlock_mpin_async (vigil_engine_get_auth (self->engine), vigil_user_row_get_id (row),
+  vigil_auth_admin_unlock_mpin_async (vigil_engine_get_auth (engine), vigil_user_row_get_id (row),
                                       actor, self->cancellable, on_auth_action_done,
                                       action_data_new (self, g_strdup_printf (_("MPIN of %s unlocked"),
                                                                               vigil_user_row_get_name (row))));
@@ -531,10 +532,11 @@ reset_model_action (GtkWidget  *widget,
   VigilUsersPage *self = VIGIL_USERS_PAGE (widget);
   VigilUserRow *row = selected_row (self);
   g_autofree char *actor = vigil_auth_admin_console_actor ();
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
 
   if (row == NULL)
     return;
-  vigil_profiles_reset_async (vigil_engine_get_profiles (self->engine), vigil_user_row_get_id (row),
+  vigil_profiles_reset_async (vigil_engine_get_profiles (engine), vigil_user_row_get_id (row),
                               actor, self->cancellable, on_reset_done,
                               action_data_new (self, g_strdup_printf (_("Model of %s reset"),
                                                                       vigil_user_row_get_name (row))));
@@ -549,10 +551,11 @@ on_delete_response (AdwMessageDialog *dialog,
   const char *user_id = g_object_get_data (G_OBJECT (dialog), "user-id");
   const char *user_name = g_object_get_data (G_OBJECT (dialog), "user-name");
   g_autofree char *actor = vigil_auth_admin_console_actor ();
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
 
   if (g_strcmp0 (response, "delete") != 0)
     return;
-  vigil_auth_admin_delete_user_async (vigil_engine_get_auth (self->engine), user_id, actor,
+  vigil_auth_admin_delete_user_async (vigil_engine_get_auth (engine), user_id, actor,
                                       self->cancellable, on_auth_action_done,
                                       action_data_new (self, g_strdup_printf (_("%s deleted"), user_name)));
 }
@@ -609,7 +612,8 @@ create_action (GtkWidget  *widget,
                GVariant   *parameter)
 {
   VigilUsersPage *self = VIGIL_USERS_PAGE (widget);
-  VigilUserDialog *dialog = vigil_user_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)), self->engine);
+  VigilUserDialog *dialog = vigil_user_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+                                                   vigil_page_get_engine (VIGIL_PAGE (self)));
 
   g_set_weak_pointer (&self->dialog, dialog);
   g_signal_connect_object (dialog, "user-created", G_CALLBACK (on_user_created), self, 0);
@@ -627,15 +631,47 @@ focus_search_action (GtkWidget  *widget,
 /* GObject */
 
 static void
+vigil_users_page_constructed (GObject *object)
+{
+  VigilUsersPage *self = VIGIL_USERS_PAGE (object);
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
+  GtkFilterListModel *filtered;
+
+  G_OBJECT_CLASS (vigil_users_page_parent_class)->constructed (object);
+
+  g_assert (VIGIL_IS_ENGINE (engine));
+
+  self->directory = vigil_user_directory_new (vigil_engine_get_store (engine));
+  g_signal_connect_swapped (vigil_engine_get_event_bus (engine), "user-changed",
+                            G_CALLBACK (on_user_changed), self);
+  g_signal_connect_swapped (vigil_engine_get_event_bus (engine), "session-changed",
+                            G_CALLBACK (on_activity), self);
+  g_signal_connect_swapped (vigil_engine_get_profiles (engine), "status-changed",
+                            G_CALLBACK (on_activity), self);
+  self->filter = gtk_custom_filter_new (row_matches, self, NULL);
+  filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->directory)),
+                                        g_object_ref (GTK_FILTER (self->filter)));
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (filtered));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  g_signal_connect_swapped (self->selection, "notify::selected", G_CALLBACK (on_selection_changed), self);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  add_columns (self);
+  update_actions (self);
+  refresh (self);
+}
+
+static void
 vigil_users_page_dispose (GObject *object)
 {
   VigilUsersPage *self = VIGIL_USERS_PAGE (object);
+  VigilEngine *engine = vigil_page_get_engine (VIGIL_PAGE (self));
 
   g_cancellable_cancel (self->cancellable);
-  if (self->engine != NULL)
+  if (engine != NULL)
     {
-      g_signal_handlers_disconnect_by_data (vigil_engine_get_event_bus (self->engine), self);
-      g_signal_handlers_disconnect_by_data (vigil_engine_get_profiles (self->engine), self);
+      g_signal_handlers_disconnect_by_data (vigil_engine_get_event_bus (engine), self);
+      g_signal_handlers_disconnect_by_data (vigil_engine_get_profiles (engine), self);
     }
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_weak_pointer (&self->dialog);
@@ -643,12 +679,8 @@ vigil_users_page_dispose (GObject *object)
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIGIL_TYPE_USERS_PAGE);
-  /* The template's root box has no id, so dispose_template leaves it. */
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
-    gtk_widget_unparent (child);
   g_clear_object (&self->selection);
   g_clear_object (&self->filter);
-  g_clear_object (&self->engine);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->selected_id, g_free);
 
@@ -670,6 +702,7 @@ vigil_users_page_class_init (VigilUsersPageClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->constructed = vigil_users_page_constructed;
   object_class->dispose = vigil_users_page_dispose;
   object_class->finalize = vigil_users_page_finalize;
   widget_class->map = vigil_users_page_map;
@@ -704,33 +737,9 @@ vigil_users_page_init (VigilUsersPage *self)
 GtkWidget *
 vigil_users_page_new (VigilEngine *engine)
 {
-  VigilUsersPage *self;
-  GtkFilterListModel *filtered;
-
   g_return_val_if_fail (VIGIL_IS_ENGINE (engine), NULL);
 
-  self = g_object_new (VIGIL_TYPE_USERS_PAGE, NULL);
-  self->engine = g_object_ref (engine);
-  self->directory = vigil_user_directory_new (vigil_engine_get_store (engine));
-  g_signal_connect_swapped (vigil_engine_get_event_bus (engine), "user-changed",
-                            G_CALLBACK (on_user_changed), self);
-  g_signal_connect_swapped (vigil_engine_get_event_bus (engine), "session-changed",
-                            G_CALLBACK (on_activity), self);
-  g_signal_connect_swapped (vigil_engine_get_profiles (engine), "status-changed",
-                            G_CALLBACK (on_activity), self);
-  self->filter = gtk_custom_filter_new (row_matches, self, NULL);
-  filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->directory)),
-                                        g_object_ref (GTK_FILTER (self->filter)));
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (filtered));
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  g_signal_connect_swapped (self->selection, "notify::selected", G_CALLBACK (on_selection_changed), self);
-  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
-  add_columns (self);
-  update_actions (self);
-  refresh (self);
-
-  return GTK_WIDGET (self);
+  return g_object_new (VIGIL_TYPE_USERS_PAGE, "engine", engine, NULL);
 }
 
 VigilUserDirectory *

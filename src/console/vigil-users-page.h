@@ -4,11 +4,12 @@
 #include <adwaita.h>
 
 #include "vigil-engine.h"
+#include "vigil-page.h"
 
 G_BEGIN_DECLS
 
 #define VIGIL_TYPE_USERS_PAGE (vigil_users_page_get_type ())
-G_DECLARE_FINAL_TYPE (VigilUsersPage, vigil_users_page, VIGIL, USERS_PAGE, GtkWidget)
+G_DECLARE_FINAL_TYPE (VigilUsersPage, vigil_users_page, VIGIL, USERS_PAGE, VigilPage)
 
 GtkWidget *vigil_users_page_new (VigilEngine *engine);
 
