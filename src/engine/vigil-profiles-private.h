@@ -31,6 +31,14 @@ VigilStore    *_vigil_profiles_get_store   (VigilProfiles *self);
 VigilClock    *_vigil_profiles_get_clock   (VigilProfiles *self);
 VigilProfilesLive *_vigil_profiles_get_live (VigilProfiles *self);
 
+/* Shared by vigil-profiles.c and its enrollment, training and scoring
+ * (vigil-profiles-enroll.c, -train.c, -score.c). */
+GHashTable    *_vigil_profiles_get_models   (VigilProfiles *self);   /* "user/modality" → VigilEnsemble */
+GHashTable    *_vigil_profiles_get_training (VigilProfiles *self);   /* "user/modality" → GPtrArray of GTask */
+/* "user/modality", the key of both. */
+char          *_vigil_profiles_model_key    (const char    *user_id,
+                                             VigilModality  modality);
+
 /* vigil-profiles-live.c */
 VigilProfilesLive *_vigil_profiles_live_new      (void);
 void               _vigil_profiles_live_free     (VigilProfilesLive          *live);
