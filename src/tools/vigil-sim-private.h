@@ -48,6 +48,8 @@ struct _SimSession
   gint64             clock_us;       /* when the next event is due at the natural pace */
   gint64             first_sent_us, last_sent_us;    /* wall clock */
   gint64             first_stamp_us, last_stamp_us;  /* as stamped on the events */
+  gint64             pause_us;       /* the pause after the last event sent */
+  gint64             paused_us;      /* the pauses asked for between its events */
   guint              attempts;
   gboolean           stepped_up;
   gboolean           blocked;

@@ -299,6 +299,7 @@ add_session (JsonBuilder                 *builder,
   add_int (builder, "events_sent", record->events_sent);
   add_double (builder, "streamed_s", record->streamed_s);
   add_double (builder, "stamped_s", record->stamped_s);
+  add_double (builder, "paused_s", record->paused_s);
   if (vigil_sim_scenario_is_attack (record->scenario))
     {
       add_int (builder, "attack_at_event", record->attack_at);

@@ -46,6 +46,7 @@ typedef struct
   double           detect_s;     /* from the attack's start; when detected */
   double           streamed_s;   /* from its first event sent to its last, wall clock */
   double           stamped_s;    /* the same span as its events' timestamps tell */
+  double           paused_s;     /* the pauses it asked for between its events */
 } VigilSimSessionRecord;
 
 struct _VigilSimReport

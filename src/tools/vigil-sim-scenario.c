@@ -164,6 +164,7 @@ _vigil_sim_session_finish (Agent *agent)
       record.detected = session->detected;
       record.streamed_s = (session->last_sent_us - session->first_sent_us) / 1e6;
       record.stamped_s = (session->last_stamp_us - session->first_stamp_us) / 1e6;
+      record.paused_s = session->paused_us / 1e6;
       g_array_append_val (agent->sim->report->sessions, record);
     }
   g_clear_pointer (&agent->session, _vigil_sim_session_free);
@@ -554,8 +555,9 @@ session_send_next (Agent *agent)
         return;
     }
 
-  /* Faster than life: stamped with the natural pace's clock. */
-  stamp = runs_fast (agent) ? MAX (session->clock_us, now) : now;
+  /* Faster than life: stamped by a clock of its own at the natural pace,
+   * whatever the wall clock says. */
+  stamp = runs_fast (agent) && session->sent > 0 ? session->clock_us : now;
   text = vigil_sim_walk_next (&session->walk, stamp, &gap_s);
   session->clock_us = stamp + (gint64) (gap_s * sim->time_scale * G_USEC_PER_SEC);
   if (session->sent == 0)
@@ -563,15 +565,18 @@ session_send_next (Agent *agent)
       session->first_sent_us = now;
       session->first_stamp_us = stamp;
     }
+  else
+    session->paused_us += session->pause_us;
   session->last_sent_us = now;
   session->last_stamp_us = stamp;
+  session->pause_us = (gint64) (gap_s * pause_scale (agent) * G_USEC_PER_SEC);
   g_queue_push_tail (&session->in_flight, g_memdup2 (&now, sizeof now));
   session->sent++;
   _vigil_sim_stats_of (agent)->events_sent++;
   soup_websocket_connection_send_text (session->ws, text);
   /* acks-only: the next one goes when this one is acknowledged. */
   if (!sim->options->acks_only)
-    _vigil_sim_schedule (agent, gap_s * pause_scale (agent), (GSourceFunc) session_send_next);
+    _vigil_sim_schedule (agent, session->pause_us / (double) G_USEC_PER_SEC, (GSourceFunc) session_send_next);
 }
 
 void
