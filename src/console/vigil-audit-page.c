@@ -260,7 +260,7 @@ static void
 run_query (VigilAuditPage *self)
 {
   g_autoptr(GError) error = NULL;
-  VigilStore *store = vigil_engine_get_store (vigil_page_get_engine (VIGIL_PAGE (self)));
+  VigilStore *store = self->store;
 
   g_cancellable_cancel (self->query_cancellable);
   g_clear_object (&self->query_cancellable);
@@ -311,7 +311,7 @@ follow (VigilAuditPage *self)
   g_autoptr(GPtrArray) added = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) matching = g_ptr_array_new ();
-  VigilStore *store = vigil_engine_get_store (vigil_page_get_engine (VIGIL_PAGE (self)));
+  VigilStore *store = self->store;
   guint n;
 
   if (self->filter == NULL || self->querying || self->follow_more_id != 0)
@@ -412,8 +412,7 @@ verify_action (GtkWidget  *widget,
   gtk_widget_action_set_enabled (widget, "audit.verify", FALSE);
   gtk_label_set_label (self->integrity_label, _("Checking the hash chain…"));
   gtk_image_set_from_icon_name (self->integrity_icon, "emblem-synchronizing-symbolic");
-  vigil_audit_verify_async (vigil_engine_get_store (vigil_page_get_engine (VIGIL_PAGE (self))),
-                            self->cancellable, on_verified, g_object_ref (self));
+  vigil_audit_verify_async (self->store, self->cancellable, on_verified, g_object_ref (self));
 }
 
 /* Export */
@@ -458,9 +457,8 @@ _vigil_audit_page_export_to (VigilAuditPage         *self,
 
   if (self->filter == NULL)
     self->filter = read_filter (self);
-  vigil_audit_export_async (vigil_engine_get_store (vigil_page_get_engine (VIGIL_PAGE (self))),
-                            self->filter, file, format,
-                            self->cancellable, on_exported, g_object_ref (self));
+  vigil_audit_export_async (self->store, self->filter, file, format, self->cancellable, on_exported,
+                            g_object_ref (self));
 }
 
 static void

@@ -53,29 +53,9 @@ write_vectors (VigilDb   *db,
   for (guint i = 0; i < VIGIL_N_MODALITIES; i++)
     {
       VigilFeatureVector *vector = data->vectors[i];
-      g_autoptr(GBytes) blob = NULL;
-      sqlite3_stmt *stmt;
-      gsize size;
-      gconstpointer bytes;
 
-      if (vector == NULL || vector->abstained)
-        continue;
-
-      blob = _vigil_profiles_vector_to_blob (vector->values, vector->n_features);
-      bytes = g_bytes_get_data (blob, &size);
-      stmt = vigil_db_prepare (db,
-                               "INSERT INTO profile_vectors (user_id, modality, samples, digraphs, vector, created_at)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                               error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, data->user_id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, vigil_modality_to_string (vector->modality), -1, SQLITE_STATIC);
-      sqlite3_bind_int (stmt, 3, (int) vector->samples);
-      sqlite3_bind_int (stmt, 4, (int) vector->pairs);
-      sqlite3_bind_blob (stmt, 5, bytes, (int) size, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 6, data->now_us);
-      if (!vigil_db_step_done (db, stmt, error))
+      if (vector != NULL && !vector->abstained &&
+          !_vigil_profiles_insert_vector (db, data->user_id, vector, data->now_us, error))
         return FALSE;
     }
   return TRUE;

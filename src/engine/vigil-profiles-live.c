@@ -102,27 +102,9 @@ write_live (VigilDb   *db,
   sqlite3_stmt *stmt;
 
   for (guint i = 0; i < data->vectors->len; i++)
-    {
-      VigilFeatureVector *vector = g_ptr_array_index (data->vectors, i);
-      g_autoptr(GBytes) blob = _vigil_profiles_vector_to_blob (vector->values, vector->n_features);
-      gsize size;
-      gconstpointer bytes = g_bytes_get_data (blob, &size);
-
-      stmt = vigil_db_prepare (db,
-                               "INSERT INTO profile_vectors (user_id, modality, samples, digraphs, vector, created_at)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                               error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, data->user_id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, vigil_modality_to_string (vector->modality), -1, SQLITE_STATIC);
-      sqlite3_bind_int (stmt, 3, (int) vector->samples);
-      sqlite3_bind_int (stmt, 4, (int) vector->pairs);
-      sqlite3_bind_blob (stmt, 5, bytes, (int) size, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 6, data->now_us);
-      if (!vigil_db_step_done (db, stmt, error))
-        return FALSE;
-    }
+    if (!_vigil_profiles_insert_vector (db, data->user_id, g_ptr_array_index (data->vectors, i), data->now_us,
+                                        error))
+      return FALSE;
 
   if (data->navigation == NULL)
     return TRUE;

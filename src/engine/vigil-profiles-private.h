@@ -16,6 +16,12 @@ VigilProfiles *_vigil_profiles_new (VigilStore *store,
 /* Shared with vigil-profiles-live.c. */
 GBytes        *_vigil_profiles_vector_to_blob (const double  *values,
                                                gsize          n);
+/* Stores one enrollment vector of @user_id (in the writer). */
+gboolean       _vigil_profiles_insert_vector (VigilDb                  *db,
+                                              const char               *user_id,
+                                              const VigilFeatureVector *vector,
+                                              gint64                    now_us,
+                                              GError                  **error);
 /* Starts (or joins) the training of one model; @waiter learns when it is
  * committed. */
 void           _vigil_profiles_train       (VigilProfiles *self,

@@ -143,6 +143,32 @@ _vigil_profiles_vector_to_blob (const double *values,
   return g_bytes_new_take (words, n * sizeof (guint64));
 }
 
+gboolean
+_vigil_profiles_insert_vector (VigilDb                  *db,
+                               const char               *user_id,
+                               const VigilFeatureVector *vector,
+                               gint64                    now_us,
+                               GError                  **error)
+{
+  g_autoptr(GBytes) blob = _vigil_profiles_vector_to_blob (vector->values, vector->n_features);
+  gsize size;
+  gconstpointer bytes = g_bytes_get_data (blob, &size);
+  sqlite3_stmt *stmt = vigil_db_prepare (db,
+                                         "INSERT INTO profile_vectors (user_id, modality, samples, digraphs, vector,"
+                                         " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                         error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, vigil_modality_to_string (vector->modality), -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 3, (int) vector->samples);
+  sqlite3_bind_int (stmt, 4, (int) vector->pairs);
+  sqlite3_bind_blob (stmt, 5, bytes, (int) size, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 6, now_us);
+  return vigil_db_step_done (db, stmt, error);
+}
+
 static gboolean
 blob_to_values (const guint8 *data,
                 gsize         size,

@@ -52,11 +52,6 @@
  * model, so pooling them would only loosen the model, not teach it the
  * user's new ways. */
 #define POOL_ACTIONS       10
-/* Persistent deviation: every score of a modality also feeds its
- * sequential test (vigil-cusum.h). Its alarm, evidence that someone else
- * has been using the account for a while, is worth a step-up on its own:
- * the modality's weight rises to the common cap, which still never
- * blocks. */
 
 struct _RiskBehavior
 {
@@ -73,6 +68,11 @@ struct _RiskBehavior
   guint                  next_score[N_LIVE];
   double                 window_score[N_LIVE];
   double                 weight[N_LIVE];      /* before the common cap */
+  /* Persistent deviation: every score of a modality also feeds its
+   * sequential test (vigil-cusum.h). Its alarm, evidence that someone
+   * else has been using the account for a while, is worth a step-up on
+   * its own: the modality's weight rises to the common cap, which still
+   * never blocks. */
   VigilCusum             evidence[N_LIVE];
 
   /* The last action of each kind, and how many in a row were identical
@@ -193,13 +193,10 @@ set_contributions (RiskState    *state,
 
       if (behavior->weight[i] > 0 && vigil_cusum_alarm (&behavior->evidence[i]))
         {
-          guint run = behavior->evidence[i].run;
-          g_autofree char *text = NULL;
+          g_autofree char *text =
+            g_strdup_printf ("%s over the last %u %s", persists_text[i], behavior->evidence[i].run,
+                             is_action_modality (VIGIL_N_MAXIDOM_MODALITIES + i) ? "actions" : "windows");
 
-          if (is_action_modality (VIGIL_N_MAXIDOM_MODALITIES + i))
-            text = g_strdup_printf ("%s over the last %u actions", persists_text[i], run);
-          else
-            text = g_strdup_printf ("%s over the last %u windows", persists_text[i], run);
           _vigil_risk_state_set_contribution (state, code, text, behavior->weight[i] * scale,
                                               MAX (behavior->window_score[i], VIGIL_LIVE_ANOMALY_FLOOR));
         }
